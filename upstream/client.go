@@ -1,0 +1,363 @@
+// Package upstream is a typed client for the FreeScout REST API ("API &
+// Webhooks" module): one service per resource, wire types that absorb
+// FreeScout's quirks, errors that match sentinels through errors.Is, and
+// transport options (timeouts, a bound on in-flight requests, retries of
+// idempotent GETs).
+//
+// The API key travels only in the X-FreeScout-API-Key header. It never
+// appears in a URL, an error string or a log line.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBody bounds how much of a FreeScout answer the client reads.
+const maxBody = 64 << 20
+
+// Call describes one finished HTTP exchange with FreeScout, for metrics and
+// tracing. Route is the endpoint's template, e.g. "GET /api/conversations/{id}".
+type Call struct {
+	Route    string
+	Status   int // 0 when no answer arrived
+	Duration time.Duration
+	Attempt  int // 1 for the first try
+	Err      error
+}
+
+// Client talks to one FreeScout instance.
+type Client struct {
+	base     *url.URL
+	apiKey   string
+	http     *http.Client
+	timeout  time.Duration
+	sem      chan struct{}
+	retries  int
+	backoff  time.Duration
+	maxDelay time.Duration
+	observe  func(Call)
+
+	// Services, one per FreeScout resource.
+	Conversations *ConversationsService
+	Customers     *CustomersService
+	Mailboxes     *MailboxesService
+	Tags          *TagsService
+	Users         *UsersService
+	Webhooks      *WebhooksService
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client used for every request.
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithTransport sets the RoundTripper of the client's HTTP client.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.http = &http.Client{Transport: rt} }
+}
+
+// WithTimeout bounds each attempt of each request (default 15s; 0 disables).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithMaxInFlight bounds the requests in flight to FreeScout at once from
+// this client (default 64; n <= 0 means unbounded).
+func WithMaxInFlight(n int) Option {
+	return func(c *Client) {
+		c.sem = nil
+		if n > 0 {
+			c.sem = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithRetry sets how often a failed GET is tried again (default 2) and the
+// backoff: base doubles on each retry, capped at maxDelay, with jitter.
+// Writes are never retried.
+func WithRetry(retries int, base, maxDelay time.Duration) Option {
+	return func(c *Client) { c.retries, c.backoff, c.maxDelay = retries, base, maxDelay }
+}
+
+// WithObserver registers a function called after every HTTP exchange.
+func WithObserver(f func(Call)) Option { return func(c *Client) { c.observe = f } }
+
+// New returns a client for the FreeScout at baseURL (the gateway calls
+// {baseURL}/api/...), authenticating with apiKey.
+func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("freescout url %q: must be an absolute http or https url", baseURL)
+	}
+	if u.User != nil || u.RawQuery != "" {
+		return nil, errors.New("freescout url: must not carry credentials or a query")
+	}
+	if apiKey == "" {
+		return nil, errors.New("freescout api key: must not be empty")
+	}
+	c := &Client{
+		base:     u,
+		apiKey:   apiKey,
+		timeout:  15 * time.Second,
+		retries:  2,
+		backoff:  50 * time.Millisecond,
+		maxDelay: time.Second,
+	}
+	WithMaxInFlight(64)(c)
+	for _, o := range opts {
+		o(c)
+	}
+	if c.http == nil {
+		c.http = &http.Client{Transport: DefaultTransport(cap(c.sem))}
+	}
+	c.Conversations = &ConversationsService{c}
+	c.Customers = &CustomersService{c}
+	c.Mailboxes = &MailboxesService{c}
+	c.Tags = &TagsService{c}
+	c.Users = &UsersService{c}
+	c.Webhooks = &WebhooksService{c}
+	return c, nil
+}
+
+// DefaultTransport returns an HTTP transport sized for conns concurrent
+// requests to one host, so that a burst of loader calls reuses keep-alive
+// connections instead of opening and closing them.
+func DefaultTransport(conns int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if conns < 16 {
+		conns = 16
+	}
+	t.MaxIdleConns = conns * 2
+	t.MaxIdleConnsPerHost = conns
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// request is one call to FreeScout.
+type request struct {
+	method string
+	route  string // template for metrics, e.g. /api/conversations/{id}
+	path   string // concrete path, e.g. /api/conversations/7
+	query  url.Values
+	body   any
+}
+
+// response is what a call gives back.
+type response struct {
+	status int
+	header http.Header
+}
+
+// do performs r, decoding a 2xx JSON body into out (if out is non-nil and a
+// body is present). GETs are retried on connection errors, 502, 503 and 504.
+func (c *Client) do(ctx context.Context, r request, out any) (*response, error) {
+	var payload []byte
+	if r.body != nil {
+		var err error
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, fmt.Errorf("encode %s %s body: %w", r.method, r.path, err)
+		}
+	}
+	attempts := 1
+	if r.method == http.MethodGet {
+		attempts += c.retries
+	}
+	var lastErr error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if attempt > 1 {
+			if err := c.sleep(ctx, attempt-1); err != nil {
+				return nil, lastErr
+			}
+		}
+		resp, body, err := c.once(ctx, r, payload, attempt)
+		if err != nil {
+			lastErr = err
+			if retryable(ctx, err) {
+				continue
+			}
+			return nil, err
+		}
+		if resp.status >= 300 {
+			lastErr = ParseError(r.method, r.path, resp.status, body)
+			if resp.status == http.StatusBadGateway || resp.status == http.StatusServiceUnavailable || resp.status == http.StatusGatewayTimeout {
+				continue
+			}
+			return nil, lastErr
+		}
+		if out != nil && len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, out); err != nil {
+				return nil, &transportError{r.method, r.path, fmt.Errorf("decode answer: %w", err)}
+			}
+		}
+		return resp, nil
+	}
+	return nil, lastErr
+}
+
+// once performs a single attempt, holding an in-flight slot for its duration.
+func (c *Client) once(ctx context.Context, r request, payload []byte, attempt int) (*response, []byte, error) {
+	if c.sem != nil {
+		select {
+		case c.sem <- struct{}{}:
+			defer func() { <-c.sem }()
+		case <-ctx.Done():
+			return nil, nil, &transportError{r.method, r.path, ctx.Err()}
+		}
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	u := *c.base
+	u.Path = c.base.Path + r.path
+	if len(r.query) > 0 {
+		u.RawQuery = r.query.Encode()
+	}
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), rd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build %s %s: %w", r.method, r.path, err)
+	}
+	req.Header.Set("X-FreeScout-API-Key", c.apiKey)
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	start := time.Now()
+	res, err := c.http.Do(req)
+	call := Call{Route: r.method + " " + r.route, Attempt: attempt}
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // drop the URL: it may carry customer data in its query
+		}
+		call.Duration, call.Err = time.Since(start), err
+		c.report(call)
+		return nil, nil, &transportError{r.method, r.path, err}
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
+	call.Status, call.Duration = res.StatusCode, time.Since(start)
+	if err == nil && len(body) > maxBody {
+		err = fmt.Errorf("answer larger than %d bytes", maxBody)
+	}
+	if err != nil {
+		call.Err = err
+		c.report(call)
+		return nil, nil, &transportError{r.method, r.path, fmt.Errorf("read answer: %w", err)}
+	}
+	c.report(call)
+	return &response{status: res.StatusCode, header: res.Header}, body, nil
+}
+
+func (c *Client) report(call Call) {
+	if c.observe != nil {
+		c.observe(call)
+	}
+}
+
+// retryable reports whether a transport error is worth another GET: not when
+// the caller's context is done.
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var te *transportError
+	return errors.As(err, &te)
+}
+
+// sleep waits the backoff for the n-th retry, or until ctx is done.
+func (c *Client) sleep(ctx context.Context, n int) error {
+	d := c.backoff << (n - 1)
+	if d > c.maxDelay || d <= 0 {
+		d = c.maxDelay
+	}
+	if d > 0 {
+		d = d/2 + rand.N(d/2+1)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// createdID reads the id FreeScout gives a new resource: the Resource-ID
+// header, or the last path segment of Location.
+func createdID(r request, resp *response) (int, error) {
+	if v := strings.TrimSpace(resp.header.Get("Resource-ID")); v != "" {
+		id, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, &transportError{r.method, r.path, fmt.Errorf("resource-id header %q: %w", v, err)}
+		}
+		return id, nil
+	}
+	if loc := resp.header.Get("Location"); loc != "" {
+		u, err := url.Parse(loc)
+		if err == nil {
+			seg := u.Path[strings.LastIndex(u.Path, "/")+1:]
+			if id, err := strconv.Atoi(seg); err == nil {
+				return id, nil
+			}
+		}
+		return 0, &transportError{r.method, r.path, fmt.Errorf("location header %q holds no id", loc)}
+	}
+	return 0, &transportError{r.method, r.path, errors.New("created answer without resource-id or location")}
+}
+
+// ListOptions are the paging parameters every list endpoint takes. Zero
+// values are left out so FreeScout applies its defaults.
+type ListOptions struct {
+	Page     int
+	PageSize int
+}
+
+func (o ListOptions) apply(q url.Values) {
+	if o.Page > 0 {
+		q.Set("page", strconv.Itoa(o.Page))
+	}
+	if o.PageSize > 0 {
+		q.Set("pageSize", strconv.Itoa(o.PageSize))
+	}
+}
+
+// listBody is FreeScout's list document: items under _embedded.<name>.
+type listBody struct {
+	Embedded map[string]json.RawMessage `json:"_embedded"`
+	Page     Page                       `json:"page"`
+}
+
+// list fetches one page of a list endpoint whose items sit under
+// _embedded.<key>.
+func list[T any](ctx context.Context, c *Client, r request, key string) ([]T, Page, error) {
+	var lb listBody
+	if _, err := c.do(ctx, r, &lb); err != nil {
+		return nil, Page{}, err
+	}
+	items := []T{}
+	if raw, ok := lb.Embedded[key]; ok && len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, Page{}, &transportError{r.method, r.path, fmt.Errorf("decode %s: %w", key, err)}
+		}
+	}
+	return items, lb.Page, nil
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

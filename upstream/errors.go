@@ -1,0 +1,114 @@
+package upstream
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Sentinel errors. Every error the client returns for a FreeScout answer or a
+// transport failure matches one of these through errors.Is.
+var (
+	ErrBadRequest   = errors.New("bad request")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrForbidden    = errors.New("forbidden")
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	// ErrUnavailable covers FreeScout being down, unreachable, timing out,
+	// answering 5xx, or answering something that is not the documented JSON.
+	ErrUnavailable = errors.New("freescout unavailable")
+)
+
+// FieldError is one entry of FreeScout's validation errors
+// (_embedded.errors[]). Path names the request body field, e.g. "subject" or
+// "customFields[0].value".
+type FieldError struct {
+	Path          string `json:"path"`
+	Message       string `json:"message"`
+	RejectedValue any    `json:"rejectedValue,omitempty"`
+	Source        string `json:"source,omitempty"`
+}
+
+// Error is a non-2xx answer from FreeScout. It never holds the API key: the
+// key travels only in a header, and Path carries no query string.
+type Error struct {
+	StatusCode int          // HTTP status
+	Method     string       // request method
+	Path       string       // request path without the query string
+	Message    string       // FreeScout's "message"
+	Code       string       // FreeScout's "errorCode"; may be empty
+	Fields     []FieldError // FreeScout's _embedded.errors
+}
+
+// Error describes the failure in one lowercase line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "freescout %s %s: %d", e.Method, e.Path, e.StatusCode)
+	if e.Message != "" {
+		fmt.Fprintf(&b, " %s", strings.ToLower(e.Message))
+	}
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Path, f.Message)
+	}
+	return b.String()
+}
+
+// Is matches e against the package's sentinels by HTTP status.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrUnavailable:
+		return e.StatusCode >= 500
+	}
+	return false
+}
+
+// errorBody is FreeScout's error document.
+type errorBody struct {
+	Message   string `json:"message"`
+	ErrorCode string `json:"errorCode"`
+	Embedded  struct {
+		Errors []FieldError `json:"errors"`
+	} `json:"_embedded"`
+}
+
+// ParseError builds an *Error from a status and an error body. A body that is
+// not FreeScout's JSON still gives an *Error, with the HTTP status text as
+// its message.
+func ParseError(method, path string, status int, body []byte) *Error {
+	e := &Error{StatusCode: status, Method: method, Path: path}
+	var eb errorBody
+	if err := json.Unmarshal(body, &eb); err == nil {
+		e.Message = eb.Message
+		e.Code = eb.ErrorCode
+		e.Fields = eb.Embedded.Errors
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+// transportError is a failure to get any answer from FreeScout, or an answer
+// that could not be read. It matches ErrUnavailable.
+type transportError struct {
+	method, path string
+	err          error
+}
+
+func (e *transportError) Error() string {
+	return fmt.Sprintf("freescout %s %s: %v", e.method, e.path, e.err)
+}
+
+func (e *transportError) Unwrap() []error { return []error{ErrUnavailable, e.err} }

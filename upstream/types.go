@@ -1,0 +1,422 @@
+package upstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Page is FreeScout's paging block on list answers. Number is 1-based.
+type Page struct {
+	Size          int `json:"size"`
+	TotalElements int `json:"totalElements"`
+	TotalPages    int `json:"totalPages"`
+	Number        int `json:"number"`
+}
+
+// FlexString is a string that also accepts a JSON number, boolean or null,
+// because FreeScout is not consistent about quoting scalar values.
+type FlexString string
+
+// UnmarshalJSON accepts a string, number, boolean or null.
+func (s *FlexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*s = ""
+	case len(b) > 0 && b[0] == '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = FlexString(v)
+	default:
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		switch v.(type) {
+		case float64, bool:
+			*s = FlexString(b)
+		default:
+			return fmt.Errorf("expected a scalar, got %s", b)
+		}
+	}
+	return nil
+}
+
+// Person is a user or customer as FreeScout embeds them inside other objects
+// (a conversation's customer, assignee, createdBy, closedByUser; a thread's
+// customer, createdBy, assignedTo). It carries only a few keys, and which keys
+// depends on the place; Has tells which ones FreeScout actually sent, so the
+// gateway can answer from the embedded object without another call when a
+// query asks for nothing more.
+type Person struct {
+	ID        int    `json:"id"`
+	Type      string `json:"type"` // "user" or "customer"
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	PhotoURL  string `json:"photoUrl,omitempty"`
+	Email     string `json:"email,omitempty"`
+
+	keys map[string]bool
+}
+
+// Has reports whether FreeScout sent the JSON key (for example "firstName")
+// in this embedded object.
+func (p *Person) Has(key string) bool { return p != nil && p.keys[key] }
+
+// UnmarshalJSON decodes the object and records which keys were present.
+func (p *Person) UnmarshalJSON(b []byte) error {
+	type plain Person
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	v.keys = make(map[string]bool, len(raw))
+	for k, val := range raw {
+		if !bytes.Equal(bytes.TrimSpace(val), []byte("null")) {
+			v.keys[k] = true
+		}
+	}
+	*p = Person(v)
+	return nil
+}
+
+// Source tells how a conversation or thread came in.
+type Source struct {
+	Type string `json:"type"`
+	Via  string `json:"via"`
+}
+
+// WaitingSince describes how long the customer has been waiting for a reply.
+type WaitingSince struct {
+	Time            Time   `json:"time"`
+	Friendly        string `json:"friendly"`
+	LatestReplyFrom string `json:"latestReplyFrom"`
+}
+
+// CustomFieldValue is a custom field's value on a conversation, or a
+// customer field's value on a customer. Value is what FreeScout stores (the
+// option id for a dropdown); Text is the dropdown's label, "" otherwise.
+type CustomFieldValue struct {
+	ID    int        `json:"id"`
+	Name  string     `json:"name"`
+	Value FlexString `json:"value"`
+	Text  FlexString `json:"text"`
+}
+
+// Conversation is a FreeScout conversation (ticket).
+//
+// FreeScout calls the thread count "threadsCount" on a single get and
+// "threads" in lists; both decode into ThreadsCount. Embedded is filled only
+// with what the request's embed parameter asked for; a nil slice there means
+// "not embedded", an empty one means "embedded and empty".
+type Conversation struct {
+	ID                   int                `json:"id"`
+	Number               int                `json:"number"`
+	ThreadsCount         int                `json:"threadsCount"`
+	Type                 string             `json:"type"`
+	FolderID             int                `json:"folderId"`
+	Status               string             `json:"status"`
+	State                string             `json:"state"`
+	Subject              string             `json:"subject"`
+	Preview              string             `json:"preview"`
+	MailboxID            int                `json:"mailboxId"`
+	Assignee             *Person            `json:"assignee"`
+	CreatedBy            *Person            `json:"createdBy"`
+	CreatedAt            Time               `json:"createdAt"`
+	UpdatedAt            Time               `json:"updatedAt"`
+	ClosedBy             int                `json:"closedBy"`
+	ClosedByUser         *Person            `json:"closedByUser"`
+	ClosedAt             Time               `json:"closedAt"`
+	UserUpdatedAt        Time               `json:"userUpdatedAt"`
+	CustomerWaitingSince *WaitingSince      `json:"customerWaitingSince"`
+	Source               *Source            `json:"source"`
+	Cc                   []string           `json:"cc"`
+	Bcc                  []string           `json:"bcc"`
+	Customer             *Person            `json:"customer"`
+	CustomFields         []CustomFieldValue `json:"customFields"`
+	Embedded             ConversationEmbeds `json:"_embedded"`
+}
+
+// ConversationEmbeds holds what embed= asked FreeScout to include.
+type ConversationEmbeds struct {
+	Threads  []Thread  `json:"threads,omitempty"`
+	Timelogs []Timelog `json:"timelogs,omitempty"`
+	Tags     []Tag     `json:"tags,omitempty"`
+}
+
+// UnmarshalJSON absorbs the threads/threadsCount quirk and a null closedBy.
+func (c *Conversation) UnmarshalJSON(b []byte) error {
+	type plain Conversation
+	var v struct {
+		plain
+		ThreadsCount *int            `json:"threadsCount"`
+		Threads      json.RawMessage `json:"threads"`
+		ClosedBy     *int            `json:"closedBy"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Conversation(v.plain)
+	switch {
+	case v.ThreadsCount != nil:
+		c.ThreadsCount = *v.ThreadsCount
+	case len(v.Threads) > 0 && !bytes.Equal(v.Threads, []byte("null")):
+		n, err := strconv.Atoi(strings.TrimSpace(string(v.Threads)))
+		if err != nil {
+			return fmt.Errorf("conversation threads count: %w", err)
+		}
+		c.ThreadsCount = n
+	}
+	if v.ClosedBy != nil {
+		c.ClosedBy = *v.ClosedBy
+	}
+	return nil
+}
+
+// Action describes what a line-item thread records.
+type Action struct {
+	Type               string          `json:"type"`
+	Text               string          `json:"text"`
+	AssociatedEntities json.RawMessage `json:"associatedEntities,omitempty"`
+}
+
+// Attachment is a file attached to a thread.
+type Attachment struct {
+	ID       int    `json:"id"`
+	FileName string `json:"fileName"`
+	FileURL  string `json:"fileUrl"`
+	MimeType string `json:"mimeType"`
+	Size     int    `json:"size"`
+}
+
+// Thread is one message, note or line item in a conversation.
+type Thread struct {
+	ID         int      `json:"id"`
+	Type       string   `json:"type"`
+	Status     string   `json:"status"`
+	State      string   `json:"state"`
+	Action     *Action  `json:"action"`
+	Body       string   `json:"body"`
+	Source     *Source  `json:"source"`
+	Customer   *Person  `json:"customer"`
+	CreatedBy  *Person  `json:"createdBy"`
+	AssignedTo *Person  `json:"assignedTo"`
+	To         []string `json:"to"`
+	Cc         []string `json:"cc"`
+	Bcc        []string `json:"bcc"`
+	CreatedAt  Time     `json:"createdAt"`
+	OpenedAt   Time     `json:"openedAt"`
+	Embedded   struct {
+		Attachments []Attachment `json:"attachments"`
+	} `json:"_embedded"`
+}
+
+// Timelog is a Time Tracking module entry on a conversation.
+type Timelog struct {
+	ID                 int    `json:"id"`
+	ConversationID     int    `json:"conversationId,omitempty"`
+	ConversationStatus string `json:"conversationStatus"`
+	UserID             int    `json:"userId"`
+	TimeSpent          int    `json:"timeSpent"`
+	Paused             bool   `json:"paused"`
+	Finished           bool   `json:"finished"`
+	CreatedAt          Time   `json:"createdAt"`
+	UpdatedAt          Time   `json:"updatedAt"`
+}
+
+// Tag is a conversation tag. Counter and Color come only from the tag list.
+type Tag struct {
+	ID      int    `json:"id"`
+	Name    string `json:"name"`
+	Counter int    `json:"counter"`
+	Color   int    `json:"color"`
+}
+
+// Entry is one of a customer's emails, phones, social profiles or websites.
+// FreeScout sends id 0 for entries it does not number.
+type Entry struct {
+	ID    int    `json:"id"`
+	Value string `json:"value"`
+	Type  string `json:"type,omitempty"`
+}
+
+// Address is a customer's postal address; every part may be null.
+type Address struct {
+	City    *string `json:"city"`
+	State   *string `json:"state"`
+	Zip     *string `json:"zip"`
+	Country *string `json:"country"`
+	Address *string `json:"address"`
+}
+
+// Customer is a FreeScout customer.
+type Customer struct {
+	ID             int                `json:"id"`
+	FirstName      string             `json:"firstName"`
+	LastName       string             `json:"lastName"`
+	Company        string             `json:"company"`
+	JobTitle       string             `json:"jobTitle"`
+	PhotoType      string             `json:"photoType"`
+	PhotoURL       string             `json:"photoUrl"`
+	CreatedAt      Time               `json:"createdAt"`
+	UpdatedAt      Time               `json:"updatedAt"`
+	Notes          string             `json:"notes"`
+	CustomerFields []CustomFieldValue `json:"customerFields"`
+	Embedded       CustomerEmbeds     `json:"_embedded"`
+}
+
+// CustomerEmbeds holds a customer's contact entries and address.
+type CustomerEmbeds struct {
+	Emails         []Entry  `json:"emails"`
+	Phones         []Entry  `json:"phones"`
+	SocialProfiles []Entry  `json:"social_profiles"`
+	Websites       []Entry  `json:"websites"`
+	Address        *Address `json:"address"`
+}
+
+// Mailbox is a FreeScout mailbox.
+type Mailbox struct {
+	ID        int    `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	CreatedAt Time   `json:"createdAt"`
+	UpdatedAt Time   `json:"updatedAt"`
+}
+
+// Folder is a mailbox folder. UserID is nil for folders shared by everyone.
+type Folder struct {
+	ID          int             `json:"id"`
+	Name        string          `json:"name"`
+	Type        int             `json:"type"`
+	UserID      *int            `json:"userId"`
+	TotalCount  int             `json:"totalCount"`
+	ActiveCount int             `json:"activeCount"`
+	Meta        json.RawMessage `json:"meta,omitempty"`
+}
+
+// Custom field types as FreeScout names them.
+const (
+	FieldSingleLine = "singleline"
+	FieldMultiLine  = "multiline"
+	FieldDropdown   = "dropdown"
+	FieldDate       = "date"
+	FieldNumber     = "number"
+)
+
+// FieldOption is one choice of a dropdown custom field. ID is the key FreeScout
+// uses in its options object, a number written as a string.
+type FieldOption struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// CustomField is a mailbox's custom-field definition.
+//
+// FreeScout sends options as an object {"<id>": "<label>"} for dropdowns,
+// null for dates and "" for the other types; Options is always a list,
+// ordered by numeric option id (the API does not keep the UI's order).
+type CustomField struct {
+	ID        int           `json:"id"`
+	Name      string        `json:"name"`
+	Type      string        `json:"type"`
+	Options   []FieldOption `json:"options"`
+	Required  bool          `json:"required"`
+	SortOrder int           `json:"sortOrder"`
+}
+
+// UnmarshalJSON normalises the options quirk.
+func (f *CustomField) UnmarshalJSON(b []byte) error {
+	type plain CustomField
+	var v struct {
+		plain
+		Options json.RawMessage `json:"options"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = CustomField(v.plain)
+	opts, err := decodeOptions(v.Options)
+	if err != nil {
+		return fmt.Errorf("custom field %d options: %w", f.ID, err)
+	}
+	f.Options = opts
+	return nil
+}
+
+// decodeOptions turns FreeScout's options value into an ordered list. It also
+// accepts the list form this package itself encodes, so cached definitions
+// round-trip.
+func decodeOptions(raw json.RawMessage) ([]FieldOption, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) || bytes.Equal(raw, []byte(`""`)) {
+		return nil, nil
+	}
+	switch raw[0] {
+	case '[':
+		var list []FieldOption
+		if err := json.Unmarshal(raw, &list); err == nil {
+			return list, nil
+		}
+		// PHP encodes an array with keys 0..n-1 as a JSON list of labels.
+		var labels []FlexString
+		if err := json.Unmarshal(raw, &labels); err != nil {
+			return nil, err
+		}
+		out := make([]FieldOption, len(labels))
+		for i, l := range labels {
+			out[i] = FieldOption{ID: strconv.Itoa(i), Label: string(l)}
+		}
+		return out, nil
+	case '{':
+		var m map[string]FlexString
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+		out := make([]FieldOption, 0, len(m))
+		for id, label := range m {
+			out = append(out, FieldOption{ID: id, Label: string(label)})
+		}
+		sort.Slice(out, func(i, j int) bool { return lessID(out[i].ID, out[j].ID) })
+		return out, nil
+	case '"':
+		return nil, nil // a non-empty string where no options apply
+	}
+	return nil, fmt.Errorf("unexpected options %s", raw)
+}
+
+// lessID orders option ids numerically where both are numbers.
+func lessID(a, b string) bool {
+	ai, errA := strconv.Atoi(a)
+	bi, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return ai < bi
+	}
+	return a < b
+}
+
+// User is a FreeScout user (an agent).
+type User struct {
+	ID              int    `json:"id"`
+	FirstName       string `json:"firstName"`
+	LastName        string `json:"lastName"`
+	Email           string `json:"email"`
+	Role            string `json:"role"`
+	AlternateEmails string `json:"alternateEmails"`
+	JobTitle        string `json:"jobTitle"`
+	Phone           string `json:"phone"`
+	Timezone        string `json:"timezone"`
+	PhotoURL        string `json:"photoUrl"`
+	Language        string `json:"language"`
+	CreatedAt       Time   `json:"createdAt"`
+	UpdatedAt       Time   `json:"updatedAt"`
+}
