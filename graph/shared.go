@@ -1,0 +1,217 @@
+package graph
+
+import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/scoutgraph/scoutgraph/customfields"
+	"github.com/scoutgraph/scoutgraph/graph/model"
+	"github.com/scoutgraph/scoutgraph/paging"
+	"github.com/scoutgraph/scoutgraph/upstream"
+)
+
+// mailboxFree are Mailbox fields that need nothing but the mailbox's id.
+var mailboxFree = map[string]bool{"__typename": true, "id": true, "customFields": true, "folders": true, "conversations": true}
+
+// mailboxByID returns the mailbox with id, without any lookup when the query
+// selects only fields that need nothing but the id.
+func (r *Resolver) mailboxByID(ctx context.Context, mailboxID int) (*model.Mailbox, error) {
+	free := true
+	for _, f := range selected(ctx, "Mailbox") {
+		free = free && mailboxFree[f.Name]
+	}
+	if free {
+		return &model.Mailbox{ID: id(mailboxID), Key: mailboxID}, nil
+	}
+	m, err := r.loaders(ctx).Mailbox(ctx, mailboxID)
+	if err != nil {
+		return nil, err
+	}
+	return toMailbox(m), nil
+}
+
+// customerFor answers a customer FreeScout embedded as p: from p itself
+// when it holds every selected field, else from a customer lookup. A nil p
+// (no customer) resolves to null. types are the GraphQL types the value is
+// reached as (Customer, plus Actor through the union).
+func (r *Resolver) customerFor(ctx context.Context, p *upstream.Person, types ...string) (*model.Customer, error) {
+	if p == nil || p.ID == 0 {
+		return nil, nil // no customer: null
+	}
+	if personSuffices(p, selected(ctx, types...)) {
+		return customerFromPerson(p), nil
+	}
+	c, err := r.loaders(ctx).Customer(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return toCustomer(c), nil
+}
+
+// userFor is customerFor for users.
+func (r *Resolver) userFor(ctx context.Context, p *upstream.Person, types ...string) (*model.User, error) {
+	if p == nil || p.ID == 0 {
+		return nil, nil // no user: null
+	}
+	if personSuffices(p, selected(ctx, types...)) {
+		return userFromPerson(p), nil
+	}
+	u, err := r.loaders(ctx).User(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+// actorFor answers the Actor union for an embedded person.
+func (r *Resolver) actorFor(ctx context.Context, p *upstream.Person) (model.Actor, error) {
+	if p == nil || p.ID == 0 {
+		return nil, nil // nobody recorded: null
+	}
+	if p.Type == "customer" {
+		c, err := r.customerFor(ctx, p, "Customer", "Actor")
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	u, err := r.userFor(ctx, p, "User", "Actor")
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// withEmbed returns obj's conversation with embed included: obj's own when
+// FreeScout already embedded it (have), else fetched with it. Lists choose
+// their embeds from the query up front, so this fetch happens only for
+// conversations reached some other way.
+func (r *Resolver) withEmbed(ctx context.Context, obj *model.Conversation, embed string, have bool) (*upstream.Conversation, error) {
+	if have {
+		return obj.Raw, nil
+	}
+	return r.loaders(ctx).Conversation(ctx, obj.Raw.ID, []string{embed})
+}
+
+// freshConversation reads a conversation back after a write, straight from
+// FreeScout (never from a loader's memory of this request), embedding what
+// the payload's selection needs.
+func (r *Resolver) freshConversation(ctx context.Context, cid int, payloadType string) (*model.Conversation, error) {
+	embed := payloadEmbeds(ctx, payloadType, "conversation", "Conversation")
+	if len(embed) == 0 {
+		embed = []string{""}
+	}
+	c, err := r.Client.Conversations.Get(ctx, cid, embed...)
+	if err != nil {
+		return nil, err
+	}
+	return toConversation(c), nil
+}
+
+// prefetchForConversations starts loading the user directory alongside the
+// conversation call when the selection already shows it will be needed:
+// assignee or closedBy fields beyond what FreeScout embeds about people.
+// Timelogs carry only a user id, so any user field but id needs it too.
+func (r *Resolver) prefetchForConversations(ctx context.Context, fields []graphql.CollectedField) {
+	need := needsFullUser(children(ctx, fields, "assignee", "User")) ||
+		needsFullUser(children(ctx, fields, "closedBy", "User")) ||
+		needsFullUser(children(ctx, fields, "createdBy", "User", "Actor"))
+	for _, f := range children(ctx, children(ctx, fields, "timelogs", "Timelog"), "user", "User") {
+		need = need || f.Name != "id" && f.Name != "__typename"
+	}
+	if need {
+		r.loaders(ctx).PrefetchUsers(ctx)
+	}
+}
+
+// conversationList resolves a conversation connection for opts.
+func (r *Resolver) conversationList(ctx context.Context, opts upstream.ConversationListOptions, first *int, after *string) (*model.ConversationConnection, error) {
+	offset, limit, err := paging.Args(first, after)
+	if err != nil {
+		return nil, err
+	}
+	nodes := connectionNodes(ctx, "ConversationConnection", "Conversation")
+	opts.Embed = conversationEmbeds(nodes)
+	r.prefetchForConversations(ctx, nodes)
+	items, total, err := paging.Window(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
+		o := opts
+		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
+		return r.Client.Conversations.List(ctx, &o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return conversationConnection(items, offset, total, offset+len(items) < total), nil
+}
+
+// fieldInputs converts GraphQL custom-field inputs for translation.
+func fieldInputs(in []*model.CustomFieldInput) []customfields.Input {
+	out := make([]customfields.Input, 0, len(in))
+	for _, f := range in {
+		out = append(out, customfields.Input{ID: deref(f.ID), Name: deref(f.Name), Value: f.Value})
+	}
+	return out
+}
+
+// problemErrors turns translation problems into userErrors; top is the name
+// of the input's list of fields.
+func problemErrors(problems []customfields.Problem, top string) []*model.UserError {
+	out := make([]*model.UserError, 0, len(problems))
+	for _, p := range problems {
+		path := slices.Clone(p.Field)
+		if len(path) > 0 {
+			path[0] = top
+		}
+		out = append(out, &model.UserError{Field: path, Message: p.Message, Code: p.Code})
+	}
+	return out
+}
+
+// checkThreadAuthor requires a customer for CUSTOMER threads and a user for
+// MESSAGE and NOTE threads, the only types that can be created.
+func checkThreadAuthor(ids *inputIDs, path []string, t model.ThreadType, hasCustomer, hasUser bool) {
+	at := func(f string) []string { return append(slices.Clone(path), f) }
+	switch t {
+	case model.ThreadTypeCustomer:
+		if !hasCustomer {
+			ids.add(at("customer"), "REQUIRED", "a CUSTOMER thread needs a customer")
+		}
+	case model.ThreadTypeMessage, model.ThreadTypeNote:
+		if !hasUser {
+			ids.add(at("userId"), "REQUIRED", "a "+string(t)+" thread needs a userId")
+		}
+	default:
+		ids.add(at("type"), "INVALID", "type must be CUSTOMER, MESSAGE or NOTE")
+	}
+}
+
+func contains(s []string, v string) bool { return slices.Contains(s, v) }
+
+// freshCustomer reads a customer back after a write, straight from FreeScout.
+func (r *Resolver) freshCustomer(ctx context.Context, cid int) (*model.Customer, error) {
+	c, err := r.Client.Customers.Get(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	return toCustomer(c), nil
+}
+
+func addressInput(a *model.AddressInput) *upstream.AddressInput {
+	if a == nil {
+		return nil
+	}
+	return &upstream.AddressInput{City: deref(a.City), State: deref(a.State), Zip: deref(a.Zip), Country: deref(a.Country), Address: deref(a.Address)}
+}
+
+func entryInputs(in []*model.ContactEntryInput) []upstream.EntryInput {
+	if in == nil {
+		return nil
+	}
+	out := make([]upstream.EntryInput, 0, len(in))
+	for _, e := range in {
+		out = append(out, upstream.EntryInput{Value: e.Value, Type: deref(e.Type)})
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package loader
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/scoutgraph/scoutgraph/paging"
+	"github.com/scoutgraph/scoutgraph/upstream"
+)
+
+// MailboxPageKey asks for one window of one mailbox's conversations.
+type MailboxPageKey struct {
+	MailboxID int
+	Filter    string // canonical query of the other list options
+	Offset    int
+	Limit     int
+	NeedTotal bool // whether the caller needs the exact total
+}
+
+// MailboxPage is a window of a mailbox's conversations. Total is -1 when it
+// was not needed and is not known.
+type MailboxPage struct {
+	Items   []upstream.Conversation
+	Total   int
+	HasNext bool
+}
+
+// MailboxConversations returns a window of one mailbox's conversations
+// under opts (whose MailboxIDs and paging are ignored). Windows of several
+// mailboxes asked for in the same request with the same options are
+// served, where possible, by one list call with mailboxId=1,2,3.
+func (l *Loaders) MailboxConversations(ctx context.Context, mailboxID int, opts upstream.ConversationListOptions, offset, limit int, needTotal bool) (*MailboxPage, error) {
+	opts.MailboxIDs, opts.ListOptions = nil, upstream.ListOptions{}
+	filter := opts.Values().Encode()
+	l.mu.Lock()
+	l.filters[filter] = opts
+	l.mu.Unlock()
+	return l.mailboxPages.Load(ctx, MailboxPageKey{MailboxID: mailboxID, Filter: filter, Offset: offset, Limit: limit, NeedTotal: needTotal})()
+}
+
+func (l *Loaders) filterOpts(filter string) upstream.ConversationListOptions {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.filters[filter]
+}
+
+// batchMailboxPages groups first pages with the same options and no need for
+// totals into one combined call; everything else, and every mailbox the
+// combined call could not fully serve, is fetched on its own.
+func (l *Loaders) batchMailboxPages(ctx context.Context, keys []MailboxPageKey) []*dataloader.Result[*MailboxPage] {
+	out := make([]*dataloader.Result[*MailboxPage], len(keys))
+	type group struct {
+		filter string
+		limit  int
+	}
+	groups := map[group][]int{}
+	var single []int
+	for i, k := range keys {
+		if k.Offset == 0 && !k.NeedTotal && k.Limit > 0 {
+			g := group{k.Filter, k.Limit}
+			groups[g] = append(groups[g], i)
+		} else {
+			single = append(single, i)
+		}
+	}
+	var wg sync.WaitGroup
+	for g, idx := range groups {
+		if len(idx) == 1 {
+			single = append(single, idx[0])
+			continue
+		}
+		wg.Go(func() {
+			left := l.combined(ctx, g.filter, g.limit, keys, idx, out)
+			var inner sync.WaitGroup
+			for _, i := range left {
+				inner.Go(func() { out[i] = l.singleMailboxPage(ctx, keys[i]) })
+			}
+			inner.Wait()
+		})
+	}
+	for _, i := range single {
+		wg.Go(func() { out[i] = l.singleMailboxPage(ctx, keys[i]) })
+	}
+	wg.Wait()
+	return out
+}
+
+// combined makes one list call for the mailboxes of idx and fills out for
+// each mailbox it fully answers; it returns the indexes it could not serve.
+func (l *Loaders) combined(ctx context.Context, filter string, limit int, keys []MailboxPageKey, idx []int, out []*dataloader.Result[*MailboxPage]) []int {
+	opts := l.filterOpts(filter)
+	ids := make([]int, 0, len(idx))
+	for _, i := range idx {
+		ids = append(ids, keys[i].MailboxID)
+	}
+	sort.Ints(ids)
+	opts.MailboxIDs = ids
+	opts.ListOptions = upstream.ListOptions{Page: 1, PageSize: paging.MaxPageSize}
+	items, page, err := l.f.client.Conversations.List(ctx, &opts)
+	if err != nil {
+		for _, i := range idx {
+			out[i] = &dataloader.Result[*MailboxPage]{Error: err}
+		}
+		return nil
+	}
+	complete := page.TotalElements <= len(items)
+	byMailbox := map[int][]upstream.Conversation{}
+	for _, c := range items {
+		byMailbox[c.MailboxID] = append(byMailbox[c.MailboxID], c)
+	}
+	var left []int
+	for _, i := range idx {
+		got := byMailbox[keys[i].MailboxID]
+		switch {
+		case len(got) > limit:
+			out[i] = &dataloader.Result[*MailboxPage]{Data: &MailboxPage{Items: got[:limit], Total: -1, HasNext: true}}
+		case complete:
+			out[i] = &dataloader.Result[*MailboxPage]{Data: &MailboxPage{Items: got, Total: len(got)}}
+		default:
+			left = append(left, i)
+		}
+	}
+	return left
+}
+
+func (l *Loaders) singleMailboxPage(ctx context.Context, k MailboxPageKey) *dataloader.Result[*MailboxPage] {
+	opts := l.filterOpts(k.Filter)
+	opts.MailboxIDs = []int{k.MailboxID}
+	items, total, err := paging.Window(ctx, k.Offset, k.Limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
+		o := opts
+		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
+		return l.f.client.Conversations.List(ctx, &o)
+	})
+	if err != nil {
+		return &dataloader.Result[*MailboxPage]{Error: err}
+	}
+	return &dataloader.Result[*MailboxPage]{Data: &MailboxPage{Items: items, Total: total, HasNext: k.Offset+len(items) < total}}
+}
