@@ -1,0 +1,225 @@
+// Package gqlhttp serves a gqlgen executable schema over HTTP following the
+// GraphQL-over-HTTP specification (https://graphql.github.io/graphql-over-http/draft/).
+//
+// The handler accepts GET and POST, negotiates between application/graphql-response+json
+// and application/json, answers with the status codes the specification asks for, leaves
+// the data entry out of responses to requests that never reached execution, and gives
+// every error it raises itself an extensions.code.
+//
+// It is built on gqlgen's executor (the engine behind gqlgen's handler.Server) with a
+// graphql.Transport of its own, so error presenters, recover functions and handler
+// extensions behave exactly as they do with gqlgen's stock server.
+package gqlhttp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Error codes set by this package in extensions.code.
+const (
+	// CodeBadUserInput marks errors in the HTTP request itself (bad JSON, missing query,
+	// unsupported media type, ...) and pre-execution errors that carry no code of their own.
+	CodeBadUserInput = "BAD_USER_INPUT"
+	// CodeInternal marks a panic that escaped the executor and was recovered by the handler.
+	CodeInternal = "INTERNAL"
+)
+
+const (
+	// DefaultMaxBodyBytes is the largest POST body accepted unless WithMaxBodyBytes says otherwise.
+	DefaultMaxBodyBytes int64 = 1 << 20
+	// defaultQueryCacheEntries and defaultQueryCacheBytes bound the parsed-query cache.
+	defaultQueryCacheEntries = 1000
+	defaultQueryCacheBytes   = 4 << 20
+)
+
+// config collects what the options set; New turns it into an executor.
+type config struct {
+	errorPresenter graphql.ErrorPresenterFunc
+	recoverFunc    graphql.RecoverFunc
+	maxBodyBytes   int64
+	// uses are applied to the executor in the order the options were given, after the
+	// introspection extension.
+	uses []func(*executor.Executor)
+}
+
+// Option configures the handler returned by New.
+type Option func(*config)
+
+// WithErrorPresenter sets the function that turns every error into the GraphQL error the
+// client sees: resolver errors, pre-execution errors and the handler's own request errors
+// (which arrive with extensions.code already set to BAD_USER_INPUT). Whatever extensions
+// the presenter sets are kept.
+func WithErrorPresenter(f graphql.ErrorPresenterFunc) Option {
+	return func(c *config) { c.errorPresenter = f }
+}
+
+// WithRecover sets the function that turns a recovered panic into an error; the error then
+// goes through the error presenter.
+func WithRecover(f graphql.RecoverFunc) Option {
+	return func(c *config) { c.recoverFunc = f }
+}
+
+// WithAroundOperations adds an operation middleware.
+func WithAroundOperations(f graphql.OperationMiddleware) Option {
+	return func(c *config) {
+		c.uses = append(c.uses, func(e *executor.Executor) { e.AroundOperations(f) })
+	}
+}
+
+// WithAroundResponses adds a response middleware. It also runs around the error responses
+// of requests that never reached execution; for requests rejected before parsing (bad
+// JSON, wrong method, ...) its context carries no operation context, so check with
+// graphql.HasOperationContext before calling graphql.GetOperationContext.
+func WithAroundResponses(f graphql.ResponseMiddleware) Option {
+	return func(c *config) {
+		c.uses = append(c.uses, func(e *executor.Executor) { e.AroundResponses(f) })
+	}
+}
+
+// WithAroundFields adds a field middleware, called around every resolved field.
+func WithAroundFields(f graphql.FieldMiddleware) Option {
+	return func(c *config) {
+		c.uses = append(c.uses, func(e *executor.Executor) { e.AroundFields(f) })
+	}
+}
+
+// WithAroundRootFields adds a root field middleware, called around every root field.
+func WithAroundRootFields(f graphql.RootFieldMiddleware) Option {
+	return func(c *config) {
+		c.uses = append(c.uses, func(e *executor.Executor) { e.AroundRootFields(f) })
+	}
+}
+
+// WithExtension adds a gqlgen handler extension. New panics, as gqlgen does, when the
+// extension fails its own Validate or implements no extension hook.
+func WithExtension(ext graphql.HandlerExtension) Option {
+	return func(c *config) {
+		c.uses = append(c.uses, func(e *executor.Executor) { e.Use(ext) })
+	}
+}
+
+// WithMaxBodyBytes sets the largest accepted POST body; larger bodies are answered with
+// 413. Values below 1 keep DefaultMaxBodyBytes.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxBodyBytes = n
+		}
+	}
+}
+
+// New returns an http.Handler serving GraphQL over HTTP (GET and POST) for es, compliant
+// with the GraphQL-over-HTTP spec:
+//   - Accept negotiation between application/graphql-response+json and application/json;
+//     a missing Accept, */* and application/* get application/json; an Accept that allows
+//     neither gets 406.
+//   - 400 for malformed requests (bad JSON, missing or non-string query, non-object
+//     variables or extensions, empty body), 413 for bodies over the limit, 415 for POST
+//     bodies that are not application/json, 405 for other methods and for GET requests
+//     carrying a mutation.
+//   - Parse, validation and variable-coercion errors: 400 without data under
+//     application/graphql-response+json, 200 without data under application/json.
+//   - Executed operations: 200 with data (null when the root errored).
+//
+// Introspection is enabled and parsed, validated documents are kept in a bounded LRU cache.
+func New(es graphql.ExecutableSchema, opts ...Option) http.Handler {
+	cfg := config{maxBodyBytes: DefaultMaxBodyBytes}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+
+	exec := executor.New(es)
+	exec.SetQueryCache(newQueryCache(defaultQueryCacheEntries, defaultQueryCacheBytes))
+	if cfg.errorPresenter != nil {
+		exec.SetErrorPresenter(cfg.errorPresenter)
+	}
+	if cfg.recoverFunc != nil {
+		exec.SetRecoverFunc(cfg.recoverFunc)
+	}
+	exec.Use(introspection{})
+	for _, use := range cfg.uses {
+		use(exec)
+	}
+
+	return &server{
+		exec:      exec,
+		transport: transport{maxBodyBytes: cfg.maxBodyBytes},
+	}
+}
+
+// server is the http.Handler: it recovers panics and hands every request to its one
+// transport (gqlgen's handler.Server would pick among several; there is only one here).
+type server struct {
+	exec      *executor.Executor
+	transport graphql.Transport
+}
+
+// ServeHTTP serves one GraphQL-over-HTTP request.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := graphql.StartOperationTrace(r.Context())
+	defer func() {
+		if rec := recover(); rec != nil {
+			if rec == http.ErrAbortHandler {
+				panic(rec)
+			}
+			s.writePanic(ctx, w, rec)
+		}
+	}()
+	s.transport.Do(w, r.WithContext(ctx), s.exec)
+}
+
+// writePanic answers 500 with the presented form of a panic that escaped the executor
+// (panics inside resolvers are recovered by the generated code and reported per field).
+func (s *server) writePanic(ctx context.Context, w http.ResponseWriter, rec any) {
+	var gqlErr *gqlerror.Error
+	if !errors.As(s.exec.PresentRecoveredError(ctx, rec), &gqlErr) || gqlErr == nil {
+		gqlErr = &gqlerror.Error{Message: "internal server error"}
+	}
+	setDefaultCode(gqlErr, CodeInternal)
+	if w.Header().Get("Content-Type") == "" {
+		// The panic came before the transport negotiated a media type.
+		setMediaType(w, mediaJSON)
+	}
+	writeResponse(w, http.StatusInternalServerError, &graphql.Response{Errors: gqlerror.List{gqlErr}}, false)
+}
+
+// introspection is the gqlgen extension that turns introspection on for every operation
+// (gqlgen's executor disables it by default).
+type introspection struct{}
+
+var (
+	_ graphql.HandlerExtension        = introspection{}
+	_ graphql.OperationContextMutator = introspection{}
+)
+
+// ExtensionName names the extension in gqlgen's stats.
+func (introspection) ExtensionName() string { return "Introspection" }
+
+// Validate accepts every schema.
+func (introspection) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext enables introspection for the operation.
+func (introspection) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	opCtx.DisableIntrospection = false
+	return nil
+}
+
+// setDefaultCode sets extensions.code on err unless it already carries one.
+func setDefaultCode(err *gqlerror.Error, code string) {
+	if err == nil {
+		return
+	}
+	if _, ok := err.Extensions["code"]; ok {
+		return
+	}
+	if err.Extensions == nil {
+		err.Extensions = map[string]any{}
+	}
+	err.Extensions["code"] = code
+}

@@ -1,0 +1,35 @@
+// Entry of the GraphiQL bundle the scoutgraph gateway serves at "/".
+//
+// The page (rendered by the Go package graphiql) holds <div id="graphiql"
+// data-endpoint="/graphql">; everything else — scripts, styles, fonts — comes from the
+// gateway itself. No API key ever reaches the page: the gateway talks to FreeScout with its
+// own key, so the headers editor is switched off.
+import { setNonce } from 'get-nonce';
+import { createRoot } from 'react-dom/client';
+import { GraphiQL } from 'graphiql';
+import 'graphiql/graphiql.css';
+import './page.css';
+import { createFetcher } from './fetcher.js';
+import { defaultQuery } from './default-query.js';
+
+// GraphiQL's dialogs insert <style> elements (react-remove-scroll). The page's
+// Content-Security-Policy admits styles only from the gateway or carrying the per-page
+// nonce, which the page puts on this script's tag; get-nonce hands it to those elements.
+const nonce = document.currentScript?.nonce;
+if (nonce) {
+  setNonce(nonce);
+}
+
+const container = document.getElementById('graphiql');
+const endpoint = container.dataset.endpoint || '/graphql';
+
+createRoot(container).render(
+  <GraphiQL
+    fetcher={createFetcher(endpoint)}
+    defaultQuery={defaultQuery}
+    isHeadersEditorEnabled={false}
+    shouldPersistHeaders={false}
+    showPersistHeadersSettings={false}
+    defaultEditorToolsVisibility={false}
+  />,
+);
