@@ -58,9 +58,7 @@ func setCode(e *gqlerror.Error, code string) {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	if _, ok := e.Extensions["code"]; !ok || code != CodeBadUserInput {
-		e.Extensions["code"] = code
-	}
+	e.Extensions["code"] = code
 }
 
 // classify picks the code and the client-facing message for err.
