@@ -42,7 +42,11 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gerr, CodeBadUserInput)
 			return gerr
 		}
-		code, msg := classify(err)
+		cause := err
+		if already != nil {
+			cause = already.Err // the resolver's own error, without gqlgen's position prefix
+		}
+		code, msg := classify(cause)
 		if code == CodeInternal {
 			logger.ErrorContext(ctx, "resolver failed", "path", gerr.Path.String(), "err", err)
 		} else if code == CodeUpstreamUnavailable {

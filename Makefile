@@ -1,0 +1,42 @@
+# scoutgraph developer commands. The README names `make demo` and `make test`.
+
+GRAPHIQL_SRC := $(wildcard graphiql/web/src/*) graphiql/web/build.mjs graphiql/web/package-lock.json
+
+.PHONY: demo test deps graphiql generate check bench bench-short docker
+
+## demo: build the GraphiQL bundle, then run the gateway on the built-in FreeScout emulator
+demo: graphiql
+	go run . --demo
+
+## test: install what the tests need when missing, then run every test
+test: deps
+	go test -race ./...
+
+## deps: Debian's chromium, the e2e npm packages and the GraphiQL bundle
+deps: graphiql
+	sh e2e/install.sh
+
+## graphiql: build GraphiQL (pinned npm packages) into graphiql/dist for go:embed
+graphiql: graphiql/dist/index.js
+
+graphiql/dist/index.js: $(GRAPHIQL_SRC)
+	cd graphiql/web && npm ci --no-audit --no-fund && npm run build
+
+## generate: regenerate gqlgen's code after a schema change
+generate:
+	go tool gqlgen generate
+
+## check: formatting, vet, and generated code up to date
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	go vet ./...
+	go tool gqlgen generate
+	git diff --exit-code -- graph gqlgen.yml || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+## bench: the upstream-traffic benchmark (20 ms injected latency, 50 runs per query)
+bench:
+	go run ./bench
+
+## docker: build the container image
+docker:
+	docker build -t scoutgraph .

@@ -1,0 +1,217 @@
+// Package gatewaytest starts a real scoutgraph gateway in front of a real
+// FreeScout emulator, both over loopback HTTP, for tests and benchmarks.
+package gatewaytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scoutgraph/scoutgraph/gateway"
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
+)
+
+// APIKey is the FreeScout API key of test environments.
+const APIKey = "test-key-5e1f0c"
+
+// Options shape an Env.
+type Options struct {
+	RedisURL    string        // shared cache; in-memory when empty
+	Latency     time.Duration // emulator latency per request
+	Concurrency int           // UPSTREAM_CONCURRENCY (default 64)
+	CacheTTL    time.Duration // custom-field definitions TTL (default 10m)
+	CachePrefix string        // Redis key prefix (default "scoutgraph:v1:")
+	Logger      *slog.Logger  // default: discard
+	// Emulator reuses an emulator (e.g. to restart only the gateway);
+	// nil starts a new one.
+	Emulator *Upstream
+	// APIKeyOverride, when set, is the key the gateway presents to FreeScout
+	// instead of APIKey (the emulator still expects APIKey), e.g. to see how
+	// the gateway answers when FreeScout rejects its credentials.
+	APIKeyOverride string
+	// UpstreamTimeout bounds each request attempt to FreeScout (default 15s).
+	UpstreamTimeout time.Duration
+}
+
+// Upstream is a running emulator with a log of every request it received.
+type Upstream struct {
+	*emulator.Emulator
+	URL string
+	Log *RequestLog
+}
+
+// Env is a running emulator and gateway.
+type Env struct {
+	Upstream *Upstream
+	Gateway  *gateway.Gateway
+	URL      string // the gateway's base URL
+}
+
+// StartUpstream starts an emulator with a request log.
+func StartUpstream(t testing.TB, latency time.Duration) *Upstream {
+	t.Helper()
+	emu := emulator.New(emulator.Options{APIKey: APIKey, Latency: latency})
+	log := &RequestLog{}
+	srv := httptest.NewServer(log.wrap(emu))
+	t.Cleanup(srv.Close)
+	return &Upstream{Emulator: emu, URL: srv.URL, Log: log}
+}
+
+// Start starts an emulator (unless opts.Emulator is given) and a gateway in
+// front of it. Both stop when the test ends.
+func Start(t testing.TB, opts Options) *Env {
+	t.Helper()
+	up := opts.Emulator
+	if up == nil {
+		up = StartUpstream(t, opts.Latency)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	key := APIKey
+	if opts.APIKeyOverride != "" {
+		key = opts.APIKeyOverride
+	}
+	gw, err := gateway.New(context.Background(), gateway.Config{
+		FreeScoutURL: up.URL, APIKey: key, RedisURL: opts.RedisURL, Timeout: opts.UpstreamTimeout,
+		Concurrency: opts.Concurrency, CacheTTL: opts.CacheTTL, CachePrefix: opts.CachePrefix,
+	}, logger)
+	if err != nil {
+		t.Fatalf("start gateway: %v", err)
+	}
+	srv := httptest.NewServer(gw.Handler())
+	t.Cleanup(func() { srv.Close(); _ = gw.Close() })
+	return &Env{Upstream: up, Gateway: gw, URL: srv.URL}
+}
+
+// Response is a GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Error is a GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is the error's extensions.code.
+func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Do posts a GraphQL request to the gateway and decodes the answer.
+func (e *Env) Do(t testing.TB, query string, vars map[string]any) *Response {
+	t.Helper()
+	r, err := e.Query(context.Background(), query, vars)
+	if err != nil {
+		t.Fatalf("graphql request: %v", err)
+	}
+	return r
+}
+
+// Query is Do without a testing.TB, for benchmarks and goroutines.
+func (e *Env) Query(ctx context.Context, query string, vars map[string]any) (*Response, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := &Response{Status: res.StatusCode}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MustData fails the test unless the response has no errors, and decodes
+// its data into v.
+func (r *Response) MustData(t testing.TB, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data: %v\n%s", err, r.Data)
+	}
+}
+
+// Request is one request the emulator received.
+type Request struct {
+	Method, Path, RawQuery string
+	Header                 http.Header
+	Start, End             time.Time
+}
+
+// RequestLog records every request an emulator receives.
+type RequestLog struct {
+	mu   sync.Mutex
+	reqs []Request
+}
+
+func (l *RequestLog) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		next.ServeHTTP(w, r)
+		l.mu.Lock()
+		l.reqs = append(l.reqs, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Start: start, End: time.Now()})
+		l.mu.Unlock()
+	})
+}
+
+// Requests returns a copy of the log.
+func (l *RequestLog) Requests() []Request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Request(nil), l.reqs...)
+}
+
+// Reset empties the log.
+func (l *RequestLog) Reset() {
+	l.mu.Lock()
+	l.reqs = nil
+	l.mu.Unlock()
+}
+
+// RoundTrips is the number of sequential rounds among reqs: the longest
+// chain of requests each of which started after the previous one ended.
+// Requests that overlap in time count as one round.
+func RoundTrips(reqs []Request) int {
+	reqs = append([]Request(nil), reqs...)
+	sort.Slice(reqs, func(i, j int) bool { return reqs[i].Start.Before(reqs[j].Start) })
+	best := make([]int, len(reqs))
+	longest := 0
+	for i, r := range reqs {
+		best[i] = 1
+		for j, p := range reqs[:i] {
+			if !p.End.After(r.Start) && best[j]+1 > best[i] {
+				best[i] = best[j] + 1
+			}
+		}
+		longest = max(longest, best[i])
+	}
+	return longest
+}

@@ -1,0 +1,74 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
+	"github.com/scoutgraph/scoutgraph/graphiql"
+)
+
+// requireNode returns the e2e directory, or skips the test (fails under
+// CI=true) when node, the npm packages, Chromium or the GraphiQL bundle are
+// missing. `make deps` installs all of them.
+func requireNode(t *testing.T, needBrowser bool) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "e2e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := ""
+	switch {
+	case func() bool { _, err := exec.LookPath("node"); return err != nil }():
+		missing = "node"
+	case func() bool { _, err := os.Stat(filepath.Join(dir, "node_modules")); return err != nil }():
+		missing = "e2e/node_modules (run make deps)"
+	case needBrowser && func() bool { _, err := os.Stat("/usr/bin/chromium"); return err != nil }():
+		missing = "/usr/bin/chromium (run make deps)"
+	case needBrowser && !graphiql.Built():
+		missing = "the GraphiQL bundle (run make graphiql before go test)"
+	}
+	if missing != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("missing %s", missing)
+		}
+		t.Skipf("SKIPPED: missing %s", missing)
+	}
+	return dir
+}
+
+// runNode runs one e2e script against a fresh gateway over the emulator.
+func runNode(t *testing.T, script string, needBrowser bool) {
+	dir := requireNode(t, needBrowser)
+	env := gatewaytest.Start(t, gatewaytest.Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SCOUTGRAPH_URL="+env.URL, "SCREENSHOT_DIR="+filepath.Join(dir, "out"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	t.Logf("node %s:\n%s", script, out.String())
+	if err != nil {
+		t.Fatalf("node %s: %v", script, err)
+	}
+}
+
+// TestGraphQLOverHTTPAudit runs graphql-http's auditServer: every audit must
+// be ok.
+func TestGraphQLOverHTTPAudit(t *testing.T) { runNode(t, "audit.mjs", false) }
+
+// TestGraphiQLInBrowser opens GraphiQL in Chromium, runs the default query,
+// checks the result and that no request left for another host, and saves a
+// screenshot to e2e/out/graphiql.png.
+func TestGraphiQLInBrowser(t *testing.T) { runNode(t, "browser.mjs", true) }
+
+// TestFrontendClients runs a query and a mutation with @apollo/client,
+// @urql/core and graphql-request.
+func TestFrontendClients(t *testing.T) { runNode(t, "clients.mjs", false) }

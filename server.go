@@ -1,0 +1,187 @@
+// Command scoutgraph is a GraphQL gateway over the FreeScout helpdesk REST
+// API. See README.md for how to run it and DESIGN.md for how it is built.
+//
+//	scoutgraph [flags]                              serve the gateway
+//	scoutgraph emulator --listen ADDR --api-key KEY  serve the FreeScout emulator alone
+//	scoutgraph schema                               print the GraphQL SDL
+//	scoutgraph version                              print the version
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/scoutgraph/scoutgraph/gateway"
+	"github.com/scoutgraph/scoutgraph/graph"
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "scoutgraph:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: it parses args (args[0] is the program name),
+// reads settings through getenv, and serves until ctx is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	rest := args[1:]
+	cmd := ""
+	if len(rest) > 0 && rest[0] != "" && rest[0][0] != '-' {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "emulator":
+		return serveEmulator(ctx, rest, stdout, stderr)
+	case "schema":
+		_, err := io.WriteString(stdout, graph.SDL())
+		return err
+	case "version":
+		_, err := fmt.Fprintln(stdout, "scoutgraph", version())
+		return err
+	}
+	return fmt.Errorf("unknown command %q (want emulator, schema or version)", cmd)
+}
+
+// buildVersion is set at link time (-ldflags "-X main.buildVersion=v1.2.3")
+// by release builds such as the Dockerfile's.
+var buildVersion string
+
+// version is the release version, the module version, or the VCS revision
+// of a development build.
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "dev-" + s.Value[:12]
+		}
+	}
+	return "dev"
+}
+
+// serve runs the gateway.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if cfg.demo {
+		stopDemo, err := startDemo(ctx, &cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer stopDemo()
+	}
+	gw, err := gateway.New(ctx, gateway.Config{
+		FreeScoutURL: cfg.freescoutURL, APIKey: cfg.apiKey, RedisURL: cfg.redisURL,
+		Concurrency: cfg.concurrency, CacheTTL: cfg.cacheTTL, Timeout: cfg.timeout,
+	}, logger)
+	if err != nil {
+		return err
+	}
+	defer gw.Close()
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.listen, err)
+	}
+	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (GraphiQL at /, GraphQL at /graphql)\n", version(), ln.Addr())
+	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "")
+	return serveHTTP(ctx, ln, gw.Handler(), logger)
+}
+
+// serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// startDemo serves the emulator with its sample data on a loopback port and
+// points cfg at it, with a random key that is never printed.
+func startDemo(ctx context.Context, cfg *config, logger *slog.Logger) (func(), error) {
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("demo key: %w", err)
+	}
+	cfg.apiKey = hex.EncodeToString(key)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo emulator: listen: %w", err)
+	}
+	cfg.freescoutURL = "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: emulator.New(emulator.Options{APIKey: cfg.apiKey}), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("demo mode: built-in FreeScout emulator with sample data", "url", cfg.freescoutURL)
+	return func() { _ = srv.Shutdown(context.WithoutCancel(ctx)) }, nil
+}
+
+// serveEmulator runs the FreeScout emulator on its own.
+func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("emulator", stderr)
+	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
+	key := fs.String("api-key", "", "API key clients must present (required)")
+	latency := fs.Duration("latency", 0, "latency added to every request, e.g. 20ms")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *key == "" {
+		return errors.New("emulator: --api-key is required")
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", *listen, err)
+	}
+	fmt.Fprintf(stdout, "FreeScout emulator listening on http://%s/api\n", ln.Addr())
+	return serveHTTP(ctx, ln, emulator.New(emulator.Options{APIKey: *key, Latency: *latency}), logger)
+}
