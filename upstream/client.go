@@ -11,7 +11,6 @@ package upstream
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/goccy/go-json"
 )
 
 // maxBody bounds how much of a FreeScout answer the client reads.
@@ -97,7 +98,7 @@ func WithObserver(f func(Call)) Option { return func(c *Client) { c.observe = f 
 func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("freescout url %q: must be an absolute http or https url", baseURL)
+		return nil, fmt.Errorf("freescout url %q: must be an absolute http or https url", redactURL(baseURL, apiKey))
 	}
 	if u.User != nil || u.RawQuery != "" {
 		return nil, errors.New("freescout url: must not carry credentials or a query")
@@ -129,6 +130,16 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// redactURL shortens a rejected base URL for an error message: without its
+// query, and without the API key wherever it appears.
+func redactURL(raw, apiKey string) string {
+	raw, _, _ = strings.Cut(raw, "?")
+	if apiKey != "" {
+		raw = strings.ReplaceAll(raw, apiKey, "[api key]")
+	}
+	return raw
+}
+
 // DefaultTransport returns an HTTP transport sized for conns concurrent
 // requests to one host, so that a burst of loader calls reuses keep-alive
 // connections instead of opening and closing them.
@@ -158,8 +169,9 @@ type response struct {
 	header http.Header
 }
 
-// do performs r, decoding a 2xx JSON body into out (if out is non-nil and a
-// body is present). GETs are retried on connection errors, 502, 503 and 504.
+// do performs r, decoding a 2xx JSON body into out when out is non-nil (an
+// answer without a body is then an error). GETs are retried on connection
+// errors, 502, 503 and 504.
 func (c *Client) do(ctx context.Context, r request, out any) (*response, error) {
 	var payload []byte
 	if r.body != nil {
@@ -194,7 +206,10 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 			}
 			return nil, lastErr
 		}
-		if out != nil && len(bytes.TrimSpace(body)) > 0 {
+		if out != nil {
+			if len(bytes.TrimSpace(body)) == 0 {
+				return nil, &transportError{r.method, r.path, errors.New("empty answer")}
+			}
 			if err := json.Unmarshal(body, out); err != nil {
 				return nil, &transportError{r.method, r.path, fmt.Errorf("decode answer: %w", err)}
 			}
@@ -338,24 +353,25 @@ func (o ListOptions) apply(q url.Values) {
 	}
 }
 
-// listBody is FreeScout's list document: items under _embedded.<name>.
-type listBody struct {
-	Embedded map[string]json.RawMessage `json:"_embedded"`
-	Page     Page                       `json:"page"`
+// listBody is FreeScout's list document: items under _embedded.<name>
+// (the only key there), decoded in the same pass as the rest of the answer
+// (keeping _embedded as raw JSON to decode the items from it afterwards
+// would scan them twice more).
+type listBody[T any] struct {
+	Embedded map[string][]T `json:"_embedded"`
+	Page     Page           `json:"page"`
 }
 
 // list fetches one page of a list endpoint whose items sit under
 // _embedded.<key>.
 func list[T any](ctx context.Context, c *Client, r request, key string) ([]T, Page, error) {
-	var lb listBody
+	var lb listBody[T]
 	if _, err := c.do(ctx, r, &lb); err != nil {
 		return nil, Page{}, err
 	}
-	items := []T{}
-	if raw, ok := lb.Embedded[key]; ok && len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, Page{}, &transportError{r.method, r.path, fmt.Errorf("decode %s: %w", key, err)}
-		}
+	items := lb.Embedded[key]
+	if items == nil {
+		items = []T{}
 	}
 	return items, lb.Page, nil
 }

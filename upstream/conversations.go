@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -176,7 +177,17 @@ func (s *ConversationsService) Get(ctx context.Context, id int, embed ...string)
 // List fetches one page of conversations.
 func (s *ConversationsService) List(ctx context.Context, opts *ConversationListOptions) ([]Conversation, Page, error) {
 	r := request{method: http.MethodGet, route: "/api/conversations", path: "/api/conversations", query: opts.Values()}
-	return list[Conversation](ctx, s.c, r, "conversations")
+	wires, page, err := list[conversationWire](ctx, s.c, r, "conversations")
+	if err != nil {
+		return nil, Page{}, err
+	}
+	items := make([]Conversation, len(wires))
+	for i := range wires {
+		if items[i], err = wires[i].conversation(); err != nil {
+			return nil, Page{}, &transportError{r.method, r.path, fmt.Errorf("decode conversations: %w", err)}
+		}
+	}
+	return items, page, nil
 }
 
 // Update changes a conversation's status, assignee, mailbox, customer or subject.

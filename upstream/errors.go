@@ -1,11 +1,13 @@
 package upstream
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+
+	json "github.com/goccy/go-json"
 )
 
 // Sentinel errors. Every error the client returns for a FreeScout answer or a
@@ -94,8 +96,11 @@ func ParseError(method, path string, status int, body []byte) *Error {
 		e.Code = eb.ErrorCode
 		e.Fields = eb.Embedded.Errors
 	}
-	if e.Message == "" {
+	if strings.TrimSpace(e.Message) == "" {
 		e.Message = http.StatusText(status)
+	}
+	if e.Message == "" {
+		e.Message = "http status " + strconv.Itoa(status)
 	}
 	return e
 }

@@ -2,10 +2,11 @@ package upstream
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	json "github.com/goccy/go-json"
 )
 
 // Time is a FreeScout timestamp. FreeScout writes most dates as RFC 3339 in UTC
@@ -29,6 +30,10 @@ func ParseTime(s string) (Time, error) {
 	}
 	for _, layout := range []string{time.RFC3339Nano, dashedLayout, "2006-01-02 15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
+			if y := t.UTC().Year(); y < 0 || y > 9999 {
+				// Its UTC form would have no four-digit year to encode.
+				return Time{}, fmt.Errorf("parse freescout date %q: year out of range in UTC", s)
+			}
 			return Time{t.UTC()}, nil
 		}
 	}

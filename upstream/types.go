@@ -2,11 +2,14 @@ package upstream
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	json "github.com/goccy/go-json"
 )
 
 // Page is FreeScout's paging block on list answers. Number is 1-based.
@@ -70,24 +73,83 @@ type Person struct {
 func (p *Person) Has(key string) bool { return p != nil && p.keys[key] }
 
 // UnmarshalJSON decodes the object and records which keys were present.
+// People are embedded a few times in every conversation and thread of a
+// list, so this is hot: a flat object is read directly, anything else
+// through a generic decode.
 func (p *Person) UnmarshalJSON(b []byte) error {
-	type plain Person
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
+	var buf [16]member
+	if members, ok := flatMembers(b, buf[:]); ok {
+		v := Person{keys: make(map[string]bool, len(members))}
+		for i, m := range members {
+			if slices.ContainsFunc(members[i+1:], func(later member) bool { return bytes.Equal(later.key, m.key) }) {
+				continue // a repeated key: the last value stands, as in the generic decode
+			}
+			if err := v.set(m.key, m.raw); err != nil {
+				return err
+			}
+		}
+		*p = v
+		return nil
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	v.keys = make(map[string]bool, len(raw))
+	v := Person{keys: make(map[string]bool, len(raw))}
 	for k, val := range raw {
-		if !bytes.Equal(bytes.TrimSpace(val), []byte("null")) {
-			v.keys[k] = true
+		if err := v.set([]byte(k), val); err != nil {
+			return err
 		}
 	}
-	*p = Person(v)
+	*p = v
 	return nil
+}
+
+// set records the key FreeScout sent (a null value is sent too: the field
+// is null) and decodes the value of a key Person holds.
+func (p *Person) set(key, raw []byte) error {
+	var err error
+	name := ""
+	switch string(key) {
+	case "id":
+		name, err = "id", decodeScalar(raw, &p.ID)
+	case "type":
+		name, err = "type", decodeScalar(raw, &p.Type)
+	case "firstName":
+		name, err = "firstName", decodeScalar(raw, &p.FirstName)
+	case "lastName":
+		name, err = "lastName", decodeScalar(raw, &p.LastName)
+	case "photoUrl":
+		name, err = "photoUrl", decodeScalar(raw, &p.PhotoURL)
+	case "email":
+		name, err = "email", decodeScalar(raw, &p.Email)
+	default:
+		name = string(key)
+	}
+	if err != nil {
+		return fmt.Errorf("person %s: %w", name, err)
+	}
+	p.keys[name] = true
+	return nil
+}
+
+// decodeScalar decodes a JSON string or number into dst as encoding/json
+// does (null leaves it alone), without another pass of the decoder for the
+// common plain values.
+func decodeScalar[T int | string](raw json.RawMessage, dst *T) error {
+	switch d := any(dst).(type) {
+	case *string:
+		if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+			*d = string(raw[1 : n-1])
+			return nil
+		}
+	case *int:
+		if n, err := strconv.Atoi(string(raw)); err == nil {
+			*d = n
+			return nil
+		}
+	}
+	return json.Unmarshal(raw, dst)
 }
 
 // Source tells how a conversation or thread came in.
@@ -156,31 +218,49 @@ type ConversationEmbeds struct {
 
 // UnmarshalJSON absorbs the threads/threadsCount quirk and a null closedBy.
 func (c *Conversation) UnmarshalJSON(b []byte) error {
-	type plain Conversation
-	var v struct {
-		plain
-		ThreadsCount *int            `json:"threadsCount"`
-		Threads      json.RawMessage `json:"threads"`
-		ClosedBy     *int            `json:"closedBy"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	var w conversationWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*c = Conversation(v.plain)
+	v, err := w.conversation()
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}
+
+// conversationFields is Conversation without its UnmarshalJSON.
+type conversationFields Conversation
+
+// conversationWire is a conversation as FreeScout spells it. Lists decode
+// into it directly: a type with its own UnmarshalJSON has each of its
+// values scanned twice more, which for a page of conversations is most of
+// the decoding time.
+type conversationWire struct {
+	conversationFields
+	ThreadsCount *int            `json:"threadsCount"`
+	Threads      json.RawMessage `json:"threads"`
+	ClosedBy     *int            `json:"closedBy"`
+}
+
+// conversation folds the wire spellings into a Conversation.
+func (w *conversationWire) conversation() (Conversation, error) {
+	c := Conversation(w.conversationFields)
 	switch {
-	case v.ThreadsCount != nil:
-		c.ThreadsCount = *v.ThreadsCount
-	case len(v.Threads) > 0 && !bytes.Equal(v.Threads, []byte("null")):
-		n, err := strconv.Atoi(strings.TrimSpace(string(v.Threads)))
+	case w.ThreadsCount != nil:
+		c.ThreadsCount = *w.ThreadsCount
+	case len(w.Threads) > 0 && !bytes.Equal(w.Threads, []byte("null")):
+		n, err := strconv.Atoi(strings.TrimSpace(string(w.Threads)))
 		if err != nil {
-			return fmt.Errorf("conversation threads count: %w", err)
+			return Conversation{}, fmt.Errorf("conversation threads count: %w", err)
 		}
 		c.ThreadsCount = n
 	}
-	if v.ClosedBy != nil {
-		c.ClosedBy = *v.ClosedBy
+	if w.ClosedBy != nil {
+		c.ClosedBy = *w.ClosedBy
 	}
-	return nil
+	return c, nil
 }
 
 // Action describes what a line-item thread records.
@@ -394,12 +474,17 @@ func decodeOptions(raw json.RawMessage) ([]FieldOption, error) {
 	return nil, fmt.Errorf("unexpected options %s", raw)
 }
 
-// lessID orders option ids numerically where both are numbers.
+// lessID orders option ids numerically ("2" before "10"), numbers before
+// other ids, and otherwise (other ids, or "1" and "01") as strings: a total
+// order, so that the options' order does not depend on map iteration.
 func lessID(a, b string) bool {
 	ai, errA := strconv.Atoi(a)
 	bi, errB := strconv.Atoi(b)
-	if errA == nil && errB == nil {
+	switch {
+	case errA == nil && errB == nil && ai != bi:
 		return ai < bi
+	case (errA == nil) != (errB == nil):
+		return errA == nil
 	}
 	return a < b
 }
