@@ -268,8 +268,10 @@ func (ch customerChanges) allEmails() []string {
 	return append(out, ch.emailsAdd...)
 }
 
-// createCustomer serves POST /api/customers. An email that belongs to a customer already is
-// a conflict (409).
+// createCustomer serves POST /api/customers. As the reference says, when the request has
+// emails and customers with all of them exist already, nothing is created (409); addresses
+// that belong to someone else are otherwise left off the new customer, since an address
+// belongs to one customer only.
 func (e *Emulator) createCustomer(w http.ResponseWriter, r *http.Request, _ int) {
 	body, ok := readObject(w, r)
 	if !ok {
@@ -282,8 +284,17 @@ func (e *Emulator) createCustomer(w http.ResponseWriter, r *http.Request, _ int)
 		if c.failed() {
 			return badRequest(c.errs)
 		}
-		if s.emailOwner(ch.allEmails(), 0) != nil {
-			return conflict("A customer with this email address already exists")
+		if len(ch.emails) > 0 {
+			var free []contact
+			for _, em := range ch.emails {
+				if s.emailOwner([]string{em.value}, 0) == nil {
+					free = append(free, em)
+				}
+			}
+			if len(free) == 0 {
+				return conflict("A customer with these email addresses already exists")
+			}
+			ch.emails = free
 		}
 		cu := &customer{id: next(&s.last.customer), photoType: "unknown", createdAt: now, fields: map[int]string{}}
 		s.apply(cu, ch, now)

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -154,6 +155,10 @@ func (s *faultSet) take(method, path string) (Fault, bool) {
 func applyFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	switch {
 	case f.Hang:
+		// Read the body first: until it is read, net/http does not watch
+		// the connection, and the context of a request with a body would
+		// never end when the client gives up.
+		_, _ = io.Copy(io.Discard, r.Body)
 		<-r.Context().Done()
 	case f.Malformed:
 		w.Header().Set("Content-Type", "application/json")

@@ -1,0 +1,168 @@
+package emulator_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
+)
+
+// adminAPI is an emulator behind a real HTTP server, without authentication.
+type adminAPI struct {
+	em  *emulator.Emulator
+	url string
+}
+
+func newAdminAPI(t *testing.T) *adminAPI {
+	t.Helper()
+	em := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(em)
+	t.Cleanup(srv.Close)
+	return &adminAPI{em: em, url: srv.URL}
+}
+
+// do sends a request and returns the status and body.
+func (a *adminAPI) do(t *testing.T, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, a.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}
+
+// field returns the wire definition of a Support mailbox field by id.
+func (a *adminAPI) field(t *testing.T, id int) map[string]any {
+	t.Helper()
+	status, body := a.do(t, http.MethodGet, "/api/mailboxes/1/custom_fields", "")
+	if status != http.StatusOK {
+		t.Fatalf("list custom fields: %d %s", status, body)
+	}
+	var v struct {
+		Embedded struct {
+			Fields []map[string]any `json:"custom_fields"`
+		} `json:"_embedded"`
+	}
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range v.Embedded.Fields {
+		if f["id"] == float64(id) {
+			return f
+		}
+	}
+	t.Fatalf("no field %d in %s", id, body)
+	return nil
+}
+
+func TestAdminDropdownOptions(t *testing.T) {
+	a := newAdminAPI(t)
+	conv := firstSupportConversation(t, a)
+	convID, err := strconv.Atoi(conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(value string) int {
+		status, _ := a.do(t, http.MethodPut, "/api/conversations/"+conv+"/custom_fields", `{"customFields":[{"id":1,"value":`+value+`}]}`)
+		return status
+	}
+	if status := put("4"); status != http.StatusBadRequest {
+		t.Fatalf("unknown option 4: status %d, want 400", status)
+	}
+
+	if err := a.em.AddDropdownOption(1, 4, "Critical"); err != nil {
+		t.Fatal(err)
+	}
+	opts := a.field(t, 1)["options"].(map[string]any)
+	if opts["4"] != "Critical" || len(opts) != 4 {
+		t.Errorf("options after adding 4 = %v", opts)
+	}
+	if status := put("4"); status != http.StatusNoContent {
+		t.Fatalf("new option 4: status %d, want 204", status)
+	}
+	if v, ok := a.em.ConversationFieldValue(convID, 1); !ok || v != "4" {
+		t.Errorf("stored value = %q %v, want 4", v, ok)
+	}
+
+	if err := a.em.RemoveDropdownOption(1, 3); err != nil {
+		t.Fatal(err)
+	}
+	if opts := a.field(t, 1)["options"].(map[string]any); opts["3"] != nil || len(opts) != 3 {
+		t.Errorf("options after removing 3 = %v", opts)
+	}
+	if status := put("3"); status != http.StatusBadRequest {
+		t.Errorf("removed option 3: status %d, want 400", status)
+	}
+
+	// Removing the option a conversation holds keeps the value, without a label.
+	if err := a.em.RemoveDropdownOption(1, 4); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := a.em.ConversationFieldValue(convID, 1); !ok || v != "4" {
+		t.Errorf("stored value after removing its option = %q %v, want 4 kept", v, ok)
+	}
+
+	for name, err := range map[string]error{
+		"add to unknown field":    a.em.AddDropdownOption(999, 1, "X"),
+		"add to a non-dropdown":   a.em.AddDropdownOption(3, 1, "X"),
+		"add an existing id":      a.em.AddDropdownOption(1, 1, "Again"),
+		"add id 0":                a.em.AddDropdownOption(1, 0, "Zero"),
+		"add an empty label":      a.em.AddDropdownOption(1, 9, ""),
+		"remove an unknown id":    a.em.RemoveDropdownOption(1, 42),
+		"remove from a text":      a.em.RemoveDropdownOption(3, 1),
+		"rename an unknown field": a.em.RenameCustomField(999, "X"),
+		"rename to empty":         a.em.RenameCustomField(3, ""),
+	} {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if opts := a.field(t, 1)["options"].(map[string]any); len(opts) != 2 {
+		t.Errorf("failed calls changed the options: %v", opts)
+	}
+}
+
+func TestAdminRenameCustomField(t *testing.T) {
+	a := newAdminAPI(t)
+	if err := a.em.RenameCustomField(3, "Order Reference"); err != nil {
+		t.Fatal(err)
+	}
+	if name := a.field(t, 3)["name"]; name != "Order Reference" {
+		t.Errorf("name = %v", name)
+	}
+}
+
+// firstSupportConversation returns the id of a conversation of mailbox 1.
+func firstSupportConversation(t *testing.T, a *adminAPI) string {
+	t.Helper()
+	status, body := a.do(t, http.MethodGet, "/api/conversations?mailboxId=1&pageSize=1", "")
+	if status != http.StatusOK {
+		t.Fatalf("list conversations: %d %s", status, body)
+	}
+	var v struct {
+		Embedded struct {
+			Conversations []struct {
+				ID json.Number `json:"id"`
+			} `json:"conversations"`
+		} `json:"_embedded"`
+	}
+	if err := json.Unmarshal([]byte(body), &v); err != nil || len(v.Embedded.Conversations) == 0 {
+		t.Fatalf("list conversations: %v %s", err, body)
+	}
+	return v.Embedded.Conversations[0].ID.String()
+}
