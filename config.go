@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,11 +58,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := newFlagSet("scoutgraph", stderr)
 	vals := map[string]*string{}
 	for _, s := range settings {
-		v := s.def
-		if e := getenv(s.env); e != "" {
-			v = e
-		}
-		vals[s.flag] = fs.String(s.flag, v, s.usage+" [$"+s.env+"]")
+		// The default shown in usage is the built-in one, never the
+		// environment's value: that may be the API key.
+		vals[s.flag] = fs.String(s.flag, s.def, s.usage+" [$"+s.env+"]")
 	}
 	// --demo is a switch: accept it without a value too.
 	for i, a := range args {
@@ -74,6 +73,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	// Flags win over env, env over defaults.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range settings {
+		if e := getenv(s.env); e != "" && !given[s.flag] {
+			*vals[s.flag] = e
+		}
 	}
 	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
 	var cfg config
@@ -96,6 +103,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if cfg.listen == "" {
 		return cfg, errors.New("LISTEN_ADDR / --listen: must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(cfg.listen); err != nil {
+		return cfg, fmt.Errorf("LISTEN_ADDR / --listen: want host:port such as 127.0.0.1:8080, got %q", cfg.listen)
 	}
 	if cfg.redisURL != "" {
 		c, err := cache.NewRedis(cfg.redisURL, cache.RedisOptions{}) // parses only; connects lazily

@@ -3,7 +3,6 @@ package customfields
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/scoutgraph/scoutgraph/cache"
 	"github.com/scoutgraph/scoutgraph/upstream"
+
+	json "github.com/goccy/go-json"
 )
 
 // Source is what Definitions needs from FreeScout; *upstream.MailboxesService

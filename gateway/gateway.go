@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/scoutgraph/scoutgraph/cache"
 	"github.com/scoutgraph/scoutgraph/customfields"
@@ -22,7 +24,8 @@ import (
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// loaderWait is how long a per-request loader gathers keys before fetching.
+// loaderWait is how long the per-request mailbox-page loader gathers keys
+// before fetching (the other loaders fetch each key at once).
 const loaderWait = time.Millisecond
 
 // Config is what a Gateway needs to run.
@@ -36,6 +39,9 @@ type Config struct {
 	// CachePrefix is put before every Redis key (default "scoutgraph:v1:");
 	// gateways sharing a Redis share their cache only under the same prefix.
 	CachePrefix string
+	// CacheOpTimeout bounds each Redis operation (default 150ms), so that a
+	// slow Redis costs a request little before it falls back to FreeScout.
+	CacheOpTimeout time.Duration
 }
 
 // Gateway is a configured gateway: its dependencies and its HTTP handler.
@@ -70,7 +76,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	}
 	var c cache.Cache = cache.NewMemory()
 	if cfg.RedisURL != "" {
-		if c, err = cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix}); err != nil {
+		if c, err = cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix, OpTimeout: cfg.CacheOpTimeout}); err != nil {
 			return nil, fmt.Errorf("redis url: %w", err)
 		}
 	}
@@ -121,12 +127,25 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, resolver *graph
 		gqlhttp.WithErrorPresenter(graph.ErrorPresenter(logger)),
 		gqlhttp.WithRecover(graph.Recover(logger)),
 		gqlhttp.WithMaxBodyBytes(1<<20),
+		gqlhttp.WithAroundRootFields(forgetBeforeWrites),
 	))
 	mux.Handle("/graphql", gql)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(ready))
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("/", graphiql.Handler("/graphql"))
+}
+
+// forgetBeforeWrites empties the request's loaders before each mutation:
+// mutations run one after the other, and each payload must show FreeScout as
+// it stands after the write, not what an earlier field of the operation read.
+func forgetBeforeWrites(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		if l := loader.For(ctx); l != nil {
+			l.Forget()
+		}
+	}
+	return next(ctx)
 }
 
 func handleHealthz() http.Handler {

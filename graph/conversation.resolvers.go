@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/scoutgraph/scoutgraph/customfields"
@@ -82,18 +83,6 @@ func (r *conversationResolver) Timelogs(ctx context.Context, obj *model.Conversa
 	return out, nil
 }
 
-// CustomFields is the resolver for the customFields field.
-func (r *conversationResolver) CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error) {
-	out := make([]*model.CustomFieldValue, 0, len(obj.Raw.CustomFields))
-	for _, f := range obj.Raw.CustomFields {
-		out = append(out, &model.CustomFieldValue{
-			ID: id(f.ID), Name: f.Name, Value: strPtr(string(f.Value)), Text: strPtr(textOf(f)),
-			FieldID: f.ID, MailboxID: obj.Raw.MailboxID,
-		})
-	}
-	return out, nil
-}
-
 // Field is the resolver for the field field.
 func (r *customFieldValueResolver) Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error) {
 	defs, err := r.loaders(ctx).CustomFields(ctx, obj.MailboxID)
@@ -149,7 +138,7 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 			Customer: customerRef(t.Customer, &ids, append(path, "customer")...),
 			User:     ids.opt(t.UserID, append(path, "userId")...),
 		}
-		checkThreadAuthor(&ids, path, t.Type, nt.Customer != nil, nt.User != 0)
+		checkThreadAuthor(&ids, path, t.Type, nt.Customer != nil, deref(t.UserID) != "")
 		in.Threads = append(in.Threads, nt)
 	}
 	if len(ids.errs) > 0 {
@@ -157,6 +146,11 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 	}
 	if len(input.CustomFields) > 0 {
 		writes, problems, err := r.Defs.Resolve(ctx, in.MailboxID, fieldInputs(input.CustomFields))
+		if errors.Is(err, upstream.ErrNotFound) {
+			// No such mailbox: a userError on mailboxId, as FreeScout's own
+			// answer gives when there are no custom fields to translate.
+			return &model.CreateConversationPayload{UserErrors: []*model.UserError{{Field: []string{"mailboxId"}, Message: "mailbox not found", Code: CodeNotFound}}}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -220,7 +214,7 @@ func (r *mutationResolver) DeleteConversation(ctx context.Context, input model.D
 		uerrs, err := writeErrors(err, nil, []string{"id"})
 		return &model.DeleteConversationPayload{UserErrors: uerrs}, err
 	}
-	return &model.DeleteConversationPayload{DeletedConversationID: &input.ID, UserErrors: []*model.UserError{}}, nil
+	return &model.DeleteConversationPayload{DeletedConversationID: idPtr(cid), UserErrors: []*model.UserError{}}, nil
 }
 
 // UpdateConversationCustomFields is the resolver for the updateConversationCustomFields field.
@@ -287,7 +281,7 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 		User:        ids.opt(input.UserID, "userId"),
 		Attachments: attachments(input.Attachments),
 	}
-	checkThreadAuthor(&ids, nil, input.Type, in.Customer != nil, in.User != 0)
+	checkThreadAuthor(&ids, nil, input.Type, in.Customer != nil, deref(input.UserID) != "")
 	if input.Status != nil {
 		switch *input.Status {
 		case model.ConversationStatusActive, model.ConversationStatusPending, model.ConversationStatusClosed:

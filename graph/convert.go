@@ -89,7 +89,14 @@ func toConversation(c *upstream.Conversation) *model.Conversation {
 		UpdatedAt:     timePtr(c.UpdatedAt),
 		UserUpdatedAt: timePtr(c.UserUpdatedAt),
 		ClosedAt:      timePtr(c.ClosedAt),
+		CustomFields:  make([]*model.CustomFieldValue, 0, len(c.CustomFields)),
 		Raw:           c,
+	}
+	for _, f := range c.CustomFields {
+		m.CustomFields = append(m.CustomFields, &model.CustomFieldValue{
+			ID: id(f.ID), Name: f.Name, Value: strPtr(string(f.Value)), Text: strPtr(textOf(f)),
+			FieldID: f.ID, MailboxID: c.MailboxID,
+		})
 	}
 	if c.Source != nil {
 		m.Source = &model.Source{Type: str(c.Source.Type), Via: str(c.Source.Via)}

@@ -127,6 +127,9 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
+	if items, err = r.withCustomerFields(ctx, items); err != nil {
+		return nil, err
+	}
 	conn := &model.CustomerConnection{Edges: []*model.CustomerEdge{}, Nodes: []*model.Customer{}, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}
 	for i := range items {
 		n := toCustomer(&items[i])

@@ -425,7 +425,6 @@ type ConversationResolver interface {
 	Threads(ctx context.Context, obj *model.Conversation) ([]*model.Thread, error)
 	Tags(ctx context.Context, obj *model.Conversation) ([]*model.Tag, error)
 	Timelogs(ctx context.Context, obj *model.Conversation) ([]*model.Timelog, error)
-	CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error)
 }
 type CustomFieldValueResolver interface {
 	Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error)
@@ -4241,7 +4240,7 @@ func (ec *executionContext) _Conversation_customFields(ctx context.Context, fiel
 			return ec.fieldContext_Conversation_customFields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Conversation().CustomFields(ctx, obj)
+			return obj.CustomFields, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
@@ -4255,8 +4254,8 @@ func (ec *executionContext) fieldContext_Conversation_customFields(_ context.Con
 	fc = &graphql.FieldContext{
 		Object:     "Conversation",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomFieldValue(ctx, field)
 		},
@@ -13052,43 +13051,10 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "customFields":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Conversation_customFields(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Conversation_customFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "cc":
 			out.Values[i] = ec._Conversation_cc(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

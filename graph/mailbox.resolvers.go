@@ -10,6 +10,7 @@ import (
 
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/paging"
+	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
 // User is the resolver for the user field.
@@ -64,10 +65,11 @@ func (r *mailboxResolver) Conversations(ctx context.Context, obj *model.Mailbox,
 	opts.Embed = conversationEmbeds(nodes)
 	r.prefetchForConversations(ctx, nodes)
 	needTotal := selects(selected(ctx, "ConversationConnection"), "totalCount")
-	page, err := r.loaders(ctx).MailboxConversations(ctx, obj.Key, opts, offset, limit, needTotal)
+	page, err := r.loaders(ctx).MailboxConversations(ctx, obj.Key, obj.Siblings, opts, offset, limit, needTotal)
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchForPage(ctx, nodes, page.Items)
 	total := page.Total
 	if total < 0 {
 		total = 0 // not selected, so never shown
@@ -99,17 +101,21 @@ func (r *queryResolver) Mailboxes(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	l := r.loaders(ctx)
-	all, err := l.Mailboxes(ctx)
+	var all []upstream.Mailbox
 	if uid != 0 {
 		all, err = l.UserMailboxes(ctx, uid)
+	} else {
+		all, err = l.Mailboxes(ctx)
 	}
 	if err != nil {
 		return nil, err
 	}
 	items := paging.Slice(all, offset, limit)
 	conn := &model.MailboxConnection{Edges: []*model.MailboxEdge{}, Nodes: []*model.Mailbox{}, TotalCount: len(all), PageInfo: pageInfo(offset, len(items), len(all))}
+	ids := mailboxIDs(items)
 	for i := range items {
 		n := toMailbox(&items[i])
+		n.Siblings = ids
 		conn.Nodes = append(conn.Nodes, n)
 		conn.Edges = append(conn.Edges, &model.MailboxEdge{Cursor: paging.Cursor(offset + i), Node: n})
 	}

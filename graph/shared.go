@@ -3,8 +3,11 @@ package graph
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/scoutgraph/scoutgraph/customfields"
 	"github.com/scoutgraph/scoutgraph/graph/model"
@@ -30,6 +33,16 @@ func (r *Resolver) mailboxByID(ctx context.Context, mailboxID int) (*model.Mailb
 		return nil, err
 	}
 	return toMailbox(m), nil
+}
+
+// mailboxIDs are the ids of a list of mailboxes: each one's siblings, whose
+// conversations the loaders fetch together.
+func mailboxIDs(boxes []upstream.Mailbox) []int {
+	ids := make([]int, len(boxes))
+	for i := range boxes {
+		ids[i] = boxes[i].ID
+	}
+	return ids
 }
 
 // customerFor answers a customer FreeScout embedded as p: from p itself
@@ -126,6 +139,35 @@ func (r *Resolver) prefetchForConversations(ctx context.Context, fields []graphq
 	}
 }
 
+// prefetchForPage starts, as soon as a page of conversations is known, the
+// lookups its selection proves it needs, all at once: the customers (and
+// customer creators) whose embedded copy does not hold every selected
+// field, and the custom-field definitions of the mailboxes of conversations
+// with values when their `field` is selected. Left to the field resolvers,
+// the same lookups would start one by one as gqlgen reaches each
+// conversation, some after others have already come back.
+func (r *Resolver) prefetchForPage(ctx context.Context, fields []graphql.CollectedField, items []upstream.Conversation) {
+	customer := children(ctx, fields, "customer", "Customer")
+	creator := children(ctx, fields, "createdBy", "Customer", "Actor")
+	defs := selects(children(ctx, fields, "customFields", "CustomFieldValue"), "field")
+	var customers, mailboxes []int
+	for i := range items {
+		c := &items[i]
+		if p := c.Customer; p != nil && p.ID != 0 && len(customer) > 0 && !personSuffices(p, customer) {
+			customers = append(customers, p.ID)
+		}
+		if p := c.CreatedBy; p != nil && p.ID != 0 && p.Type == "customer" && len(creator) > 0 && !personSuffices(p, creator) {
+			customers = append(customers, p.ID)
+		}
+		if defs && len(c.CustomFields) > 0 && !slices.Contains(mailboxes, c.MailboxID) {
+			mailboxes = append(mailboxes, c.MailboxID)
+		}
+	}
+	l := r.loaders(ctx)
+	l.PrefetchCustomers(ctx, customers)
+	l.PrefetchCustomFields(ctx, mailboxes)
+}
+
 // conversationList resolves a conversation connection for opts.
 func (r *Resolver) conversationList(ctx context.Context, opts upstream.ConversationListOptions, first *int, after *string) (*model.ConversationConnection, error) {
 	offset, limit, err := paging.Args(first, after)
@@ -143,6 +185,7 @@ func (r *Resolver) conversationList(ctx context.Context, opts upstream.Conversat
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchForPage(ctx, nodes, items)
 	return conversationConnection(items, offset, total, offset+len(items) < total), nil
 }
 
@@ -189,8 +232,53 @@ func checkThreadAuthor(ids *inputIDs, path []string, t model.ThreadType, hasCust
 
 func contains(s []string, v string) bool { return slices.Contains(s, v) }
 
-// freshCustomer reads a customer back after a write, straight from FreeScout.
+// withCustomerFields returns items, listed customers, read in full when the
+// query selects their customerFields: FreeScout's customer list leaves them
+// out, only a single get carries them.
+func (r *Resolver) withCustomerFields(ctx context.Context, items []upstream.Customer) ([]upstream.Customer, error) {
+	if !selects(connectionNodes(ctx, "CustomerConnection", "Customer"), "customerFields") {
+		return items, nil
+	}
+	full := make([]upstream.Customer, len(items))
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range items {
+		g.Go(func() error {
+			c, err := r.loaders(ctx).Customer(gctx, items[i].ID)
+			if err != nil {
+				return err
+			}
+			full[i] = *c
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return full, nil
+}
+
+// reassignPaths points userErrors about FreeScout's assignTo[MAILBOX_ID]
+// (mapped to ["reassign", MAILBOX_ID]) at the reassign entry of that mailbox
+// in the input: ["reassign", INDEX].
+func reassignPaths(uerrs []*model.UserError, in []*model.ReassignInput) []*model.UserError {
+	for _, e := range uerrs {
+		if len(e.Field) < 2 || e.Field[0] != "reassign" {
+			continue
+		}
+		for i, ra := range in {
+			if strings.TrimSpace(ra.MailboxID) == e.Field[1] {
+				e.Field = append([]string{"reassign", strconv.Itoa(i)}, e.Field[2:]...)
+				break
+			}
+		}
+	}
+	return uerrs
+}
+
+// freshCustomer reads a customer back after a write, straight from
+// FreeScout, and drops the cached profile the write made stale.
 func (r *Resolver) freshCustomer(ctx context.Context, cid int) (*model.Customer, error) {
+	r.Dir.InvalidateCustomer(ctx, cid)
 	c, err := r.Client.Customers.Get(ctx, cid)
 	if err != nil {
 		return nil, err

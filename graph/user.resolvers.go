@@ -56,10 +56,10 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, input model.DeleteUse
 	}
 	if err := r.Client.Users.Delete(ctx, uid, del); err != nil {
 		uerrs, err := writeErrors(err, map[string]string{"assignTo": "reassign"}, []string{"id"})
-		return &model.DeleteUserPayload{UserErrors: uerrs}, err
+		return &model.DeleteUserPayload{UserErrors: reassignPaths(uerrs, input.Reassign)}, err
 	}
 	r.Dir.InvalidateUsers(ctx)
-	return &model.DeleteUserPayload{DeletedUserID: &input.ID, UserErrors: []*model.UserError{}}, nil
+	return &model.DeleteUserPayload{DeletedUserID: idPtr(uid), UserErrors: []*model.UserError{}}, nil
 }
 
 // User is the resolver for the user field.
@@ -111,8 +111,11 @@ func (r *userResolver) Mailboxes(ctx context.Context, obj *model.User) ([]*model
 		return nil, err
 	}
 	out := make([]*model.Mailbox, 0, len(boxes))
+	ids := mailboxIDs(boxes)
 	for i := range boxes {
-		out = append(out, toMailbox(&boxes[i]))
+		m := toMailbox(&boxes[i])
+		m.Siblings = ids
+		out = append(out, m)
 	}
 	return out, nil
 }

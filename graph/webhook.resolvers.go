@@ -52,5 +52,5 @@ func (r *mutationResolver) DeleteWebhook(ctx context.Context, input model.Delete
 		uerrs, err := writeErrors(err, nil, []string{"id"})
 		return &model.DeleteWebhookPayload{UserErrors: uerrs}, err
 	}
-	return &model.DeleteWebhookPayload{DeletedWebhookID: &input.ID, UserErrors: []*model.UserError{}}, nil
+	return &model.DeleteWebhookPayload{DeletedWebhookID: idPtr(wid), UserErrors: []*model.UserError{}}, nil
 }

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -11,10 +10,13 @@ import (
 
 	"github.com/scoutgraph/scoutgraph/cache"
 	"github.com/scoutgraph/scoutgraph/upstream"
+
+	json "github.com/goccy/go-json"
 )
 
-// DirectoryTTL is how long the mailbox list and the user directory stay
-// cached. They change rarely, but a new agent should appear within a minute.
+// DirectoryTTL is how long the mailbox list, the user directory and
+// customer profiles stay cached. They change rarely, but a new agent or an
+// edited customer should show within a minute.
 const DirectoryTTL = time.Minute
 
 // Cache keys of the directories. The store adds its versioned prefix.
@@ -25,9 +27,11 @@ const (
 
 func keyUserMailboxes(userID int) string { return "mailboxes:user:" + strconv.Itoa(userID) }
 
-// Directory serves slow-changing lists (mailboxes, users, a user's
-// mailboxes) from the shared cache, fetching every page from FreeScout on a
-// miss.
+func keyCustomer(id int) string { return "customer:" + strconv.Itoa(id) }
+
+// Directory serves slow-changing data (the mailbox list, the user
+// directory, a user's mailboxes, customer profiles) from the shared cache,
+// fetching it from FreeScout on a miss.
 type Directory struct {
 	client *upstream.Client
 	store  *cache.Store
@@ -65,6 +69,22 @@ func (d *Directory) UserMailboxes(ctx context.Context, userID int) ([]upstream.M
 // or deleted.
 func (d *Directory) InvalidateUsers(ctx context.Context) {
 	d.store.Invalidate(ctx, keyUsers)
+}
+
+// Customer returns the full customer with id. Customer profiles are cached
+// like the directories: a page of conversations names dozens of customers,
+// FreeScout can only be asked for them one by one, and a profile changes
+// far less often than the page is shown.
+func (d *Directory) Customer(ctx context.Context, id int) (*upstream.Customer, error) {
+	return cached(ctx, d.store, keyCustomer(id), func(ctx context.Context) (*upstream.Customer, error) {
+		return d.client.Customers.Get(ctx, id)
+	})
+}
+
+// InvalidateCustomer drops a cached customer profile, after the customer
+// was changed through the gateway.
+func (d *Directory) InvalidateCustomer(ctx context.Context, id int) {
+	d.store.Invalidate(ctx, keyCustomer(id))
 }
 
 func (d *Directory) mailboxPages(ctx context.Context, userID int) ([]upstream.Mailbox, error) {

@@ -4,7 +4,8 @@
 // upstream client bounds requests in flight), and serve lookups from
 // lists that answer many keys with one call: the user directory and the
 // mailbox list (cached), and one conversation list call for several
-// mailboxes.
+// mailboxes. Customer profiles and custom-field definitions are cached
+// across requests too.
 package loader
 
 import (
@@ -29,9 +30,10 @@ type Factory struct {
 	wait   time.Duration
 }
 
-// NewFactory returns a Factory. wait is how long a loader collects keys
-// before fetching them (a few milliseconds at most: with no batch endpoint
-// it only has to catch the sibling fields gqlgen resolves concurrently).
+// NewFactory returns a Factory. wait is how long the mailbox-page loader
+// collects keys before fetching them (a few milliseconds at most: it only
+// has to catch the sibling fields gqlgen resolves concurrently); the other
+// loaders fetch each key at once.
 func NewFactory(client *upstream.Client, dir *Directory, defs *customfields.Definitions, wait time.Duration) *Factory {
 	return &Factory{client: client, dir: dir, defs: defs, wait: wait}
 }
@@ -51,19 +53,25 @@ type Loaders struct {
 	usersDir   once[map[int]upstream.User]
 	mailboxDir once[[]upstream.Mailbox]
 
-	mu      sync.Mutex
-	filters map[string]upstream.ConversationListOptions
+	mu         sync.Mutex
+	filters    map[string]upstream.ConversationListOptions
+	gatherings map[gatherKey]*gathering
 }
 
 // New returns fresh Loaders for one request.
 func (f *Factory) New() *Loaders {
-	l := &Loaders{f: f, filters: map[string]upstream.ConversationListOptions{}}
-	l.customers = dataloader.NewBatchedLoader(eachKey(l.fetchCustomer), dataloader.WithWait[int, *upstream.Customer](f.wait))
-	l.users = dataloader.NewBatchedLoader(l.batchUsers, dataloader.WithWait[int, *upstream.User](f.wait))
-	l.conversations = dataloader.NewBatchedLoader(eachKey(l.fetchConversation), dataloader.WithWait[ConversationKey, *upstream.Conversation](f.wait))
-	l.fieldDefs = dataloader.NewBatchedLoader(eachKey(f.defs.Get), dataloader.WithWait[int, []upstream.CustomField](f.wait))
-	l.folders = dataloader.NewBatchedLoader(eachKey(l.fetchFolders), dataloader.WithWait[int, []upstream.Folder](f.wait))
-	l.userMailboxes = dataloader.NewBatchedLoader(eachKey(f.dir.UserMailboxes), dataloader.WithWait[int, []upstream.Mailbox](f.wait))
+	l := &Loaders{f: f, filters: map[string]upstream.ConversationListOptions{}, gatherings: map[gatherKey]*gathering{}}
+	// Loaders that fetch key by key start each fetch as soon as its key is
+	// asked for: with no batch endpoint, waiting for more keys gathers
+	// nothing (the loader's cache already deduplicates them) and only
+	// delays the answer. Only the mailbox pages, which one list call can
+	// combine, wait for company.
+	l.customers = dataloader.NewBatchedLoader(eachKey(l.fetchCustomer), dataloader.WithBatchCapacity[int, *upstream.Customer](1))
+	l.users = dataloader.NewBatchedLoader(l.batchUsers, dataloader.WithBatchCapacity[int, *upstream.User](1))
+	l.conversations = dataloader.NewBatchedLoader(eachKey(l.fetchConversation), dataloader.WithBatchCapacity[ConversationKey, *upstream.Conversation](1))
+	l.fieldDefs = dataloader.NewBatchedLoader(eachKey(f.defs.Get), dataloader.WithBatchCapacity[int, []upstream.CustomField](1))
+	l.folders = dataloader.NewBatchedLoader(eachKey(l.fetchFolders), dataloader.WithBatchCapacity[int, []upstream.Folder](1))
+	l.userMailboxes = dataloader.NewBatchedLoader(eachKey(f.dir.UserMailboxes), dataloader.WithBatchCapacity[int, []upstream.Mailbox](1))
 	l.mailboxPages = dataloader.NewBatchedLoader(l.batchMailboxPages, dataloader.WithWait[MailboxPageKey, *MailboxPage](f.wait))
 	return l
 }
@@ -88,7 +96,8 @@ func For(ctx context.Context) *Loaders {
 	return l
 }
 
-// Customer returns the full customer with id.
+// Customer returns the full customer with id (cached, see
+// Directory.Customer).
 func (l *Loaders) Customer(ctx context.Context, id int) (*upstream.Customer, error) {
 	return l.customers.Load(ctx, id)()
 }
@@ -158,11 +167,46 @@ func (l *Loaders) Users(ctx context.Context) ([]upstream.User, error) {
 	return out, nil
 }
 
+// PrefetchCustomers starts loading the customers with ids without waiting
+// for them, so that a page whose selection needs them fetches them all at
+// once as soon as the page is known, not one by one as its fields resolve.
+func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []int) {
+	for _, id := range ids {
+		l.customers.Load(ctx, id)
+	}
+}
+
+// PrefetchCustomFields is PrefetchCustomers for the custom-field
+// definitions of mailboxes.
+func (l *Loaders) PrefetchCustomFields(ctx context.Context, mailboxIDs []int) {
+	for _, id := range mailboxIDs {
+		l.fieldDefs.Load(ctx, id)
+	}
+}
+
 // PrefetchUsers starts loading the user directory without waiting for it,
 // so that a query known to need full user profiles fetches them while
 // other calls are in flight.
 func (l *Loaders) PrefetchUsers(ctx context.Context) {
 	go func() { _, _ = l.userDirectory(context.WithoutCancel(ctx)) }()
+}
+
+// Forget drops what these loaders have loaded, so that reads after a write
+// in the same request (a mutation's payload, the next mutation of the
+// operation) see FreeScout as it now stands.
+func (l *Loaders) Forget() {
+	l.customers.ClearAll()
+	l.users.ClearAll()
+	l.conversations.ClearAll()
+	l.fieldDefs.ClearAll()
+	l.folders.ClearAll()
+	l.userMailboxes.ClearAll()
+	l.mailboxPages.ClearAll()
+	l.usersDir.reset()
+	l.mailboxDir.reset()
+	l.mu.Lock()
+	l.gatherings = map[gatherKey]*gathering{}
+	l.mu.Unlock()
 }
 
 func (l *Loaders) userDirectory(ctx context.Context) (map[int]upstream.User, error) {
@@ -180,7 +224,7 @@ func (l *Loaders) userDirectory(ctx context.Context) (map[int]upstream.User, err
 }
 
 func (l *Loaders) fetchCustomer(ctx context.Context, id int) (*upstream.Customer, error) {
-	c, err := l.f.client.Customers.Get(ctx, id)
+	c, err := l.f.dir.Customer(ctx, id)
 	if err != nil {
 		return nil, wrapNotFound(err, "customer", id)
 	}
@@ -266,6 +310,14 @@ func (o *once[T]) get(ctx context.Context, f func(context.Context) (T, error)) (
 		o.done = true
 	}
 	return o.v, o.err
+}
+
+// reset makes the next get compute the value again.
+func (o *once[T]) reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var zero T
+	o.done, o.v, o.err = false, zero, nil
 }
 
 func joinSorted(s []string) string {

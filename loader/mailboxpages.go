@@ -2,8 +2,12 @@ package loader
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
@@ -32,13 +36,124 @@ type MailboxPage struct {
 // under opts (whose MailboxIDs and paging are ignored). Windows of several
 // mailboxes asked for in the same request with the same options are
 // served, where possible, by one list call with mailboxId=1,2,3.
-func (l *Loaders) MailboxConversations(ctx context.Context, mailboxID int, opts upstream.ConversationListOptions, offset, limit int, needTotal bool) (*MailboxPage, error) {
+//
+// siblings are the mailboxes listed together with this one (itself
+// included), or nil. The first windows of siblings are gathered until every
+// sibling has asked, so that the combined call does not depend on all of
+// them asking within the loader's wait (which a busy CPU can stretch).
+func (l *Loaders) MailboxConversations(ctx context.Context, mailboxID int, siblings []int, opts upstream.ConversationListOptions, offset, limit int, needTotal bool) (*MailboxPage, error) {
 	opts.MailboxIDs, opts.ListOptions = nil, upstream.ListOptions{}
 	filter := opts.Values().Encode()
 	l.mu.Lock()
 	l.filters[filter] = opts
 	l.mu.Unlock()
-	return l.mailboxPages.Load(ctx, MailboxPageKey{MailboxID: mailboxID, Filter: filter, Offset: offset, Limit: limit, NeedTotal: needTotal})()
+	key := MailboxPageKey{MailboxID: mailboxID, Filter: filter, Offset: offset, Limit: limit, NeedTotal: needTotal}
+	if g, complete := l.gather(ctx, key, siblings); g != nil {
+		if complete {
+			l.fire(ctx, g)
+		}
+		return g.wait(ctx, mailboxID)
+	}
+	return l.mailboxPages.Load(ctx, key)()
+}
+
+// siblingWait bounds how long the first of several mailboxes listed
+// together waits for the others to ask for their conversations before the
+// windows asked for so far are fetched. They all ask at once; only a
+// sibling that never asks (its resolver failed first) makes the others wait
+// this long.
+const siblingWait = 25 * time.Millisecond
+
+// gatherKey names the first windows of a set of sibling mailboxes under one
+// filter and limit.
+type gatherKey struct {
+	siblings string // sorted ids, comma separated
+	filter   string
+	limit    int
+}
+
+// gathering collects the first windows of sibling mailboxes until all of
+// them asked (or siblingWait passed), then fetches them in one go.
+type gathering struct {
+	want    int              // how many siblings will ask
+	keys    []MailboxPageKey // who asked, one per mailbox
+	fired   bool
+	timer   *time.Timer
+	done    chan struct{} // closed once results is filled
+	results map[int]*dataloader.Result[*MailboxPage]
+}
+
+// gather adds key to the gathering of its siblings. It returns nil when
+// the key is not gathered: without siblings, for a window one call for
+// several mailboxes cannot serve, or when the gathering was fetched before
+// this mailbox asked. complete reports that key was the last one awaited:
+// the caller fetches the gathering.
+func (l *Loaders) gather(ctx context.Context, key MailboxPageKey, siblings []int) (g *gathering, complete bool) {
+	if len(siblings) < 2 || key.Offset != 0 || key.NeedTotal || key.Limit <= 0 || !slices.Contains(siblings, key.MailboxID) {
+		return nil, false
+	}
+	gk := gatherKey{siblings: joinInts(siblings), filter: key.Filter, limit: key.Limit}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g = l.gatherings[gk]
+	if g == nil {
+		ng := &gathering{want: len(siblings), done: make(chan struct{})}
+		ng.timer = time.AfterFunc(siblingWait, func() { l.fire(ctx, ng) })
+		l.gatherings[gk], g = ng, ng
+	}
+	for _, k := range g.keys {
+		if k.MailboxID == key.MailboxID {
+			return g, false // asked already: share the answer
+		}
+	}
+	if g.fired {
+		return nil, false
+	}
+	g.keys = append(g.keys, key)
+	return g, len(g.keys) == g.want
+}
+
+// fire fetches a gathering's windows, once.
+func (l *Loaders) fire(ctx context.Context, g *gathering) {
+	l.mu.Lock()
+	if g.fired {
+		l.mu.Unlock()
+		return
+	}
+	g.fired = true
+	g.timer.Stop()
+	keys := g.keys
+	l.mu.Unlock()
+	out := l.batchMailboxPages(ctx, keys)
+	g.results = make(map[int]*dataloader.Result[*MailboxPage], len(keys))
+	for i, k := range keys {
+		g.results[k.MailboxID] = out[i]
+		if out[i].Error == nil {
+			l.mailboxPages.Prime(ctx, k, out[i].Data)
+		}
+	}
+	close(g.done)
+}
+
+// wait returns the window of mailboxID once the gathering is fetched.
+func (g *gathering) wait(ctx context.Context, mailboxID int) (*MailboxPage, error) {
+	select {
+	case <-g.done:
+		r := g.results[mailboxID]
+		return r.Data, r.Error
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func joinInts(ids []int) string {
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	parts := make([]string, len(s))
+	for i, id := range s {
+		parts[i] = strconv.Itoa(id)
+	}
+	return strings.Join(parts, ",")
 }
 
 func (l *Loaders) filterOpts(filter string) upstream.ConversationListOptions {

@@ -29,7 +29,11 @@ type Options struct {
 	Concurrency int           // UPSTREAM_CONCURRENCY (default 64)
 	CacheTTL    time.Duration // custom-field definitions TTL (default 10m)
 	CachePrefix string        // Redis key prefix (default "scoutgraph:v1:")
-	Logger      *slog.Logger  // default: discard
+	// CacheOpTimeout bounds each Redis operation. Tests default to 2s, not
+	// the gateway's 150ms: on a loaded CI machine a slow Redis answer would
+	// otherwise fall back to FreeScout and change exact call counts.
+	CacheOpTimeout time.Duration
+	Logger         *slog.Logger // default: discard
 	// Emulator reuses an emulator (e.g. to restart only the gateway);
 	// nil starts a new one.
 	Emulator *Upstream
@@ -83,7 +87,7 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	gw, err := gateway.New(context.Background(), gateway.Config{
 		FreeScoutURL: up.URL, APIKey: key, RedisURL: opts.RedisURL, Timeout: opts.UpstreamTimeout,
-		Concurrency: opts.Concurrency, CacheTTL: opts.CacheTTL, CachePrefix: opts.CachePrefix,
+		Concurrency: opts.Concurrency, CacheTTL: opts.CacheTTL, CachePrefix: opts.CachePrefix, CacheOpTimeout: cacheOpTimeout(opts.CacheOpTimeout),
 	}, logger)
 	if err != nil {
 		t.Fatalf("start gateway: %v", err)
@@ -182,6 +186,11 @@ func (l *RequestLog) wrap(next http.Handler) http.Handler {
 	})
 }
 
+// Handler returns next recording every request it serves in l, for an
+// emulator served some other way than StartUpstream (the benchmark command
+// runs one without a testing.TB).
+func (l *RequestLog) Handler(next http.Handler) http.Handler { return l.wrap(next) }
+
 // Requests returns a copy of the log.
 func (l *RequestLog) Requests() []Request {
 	l.mu.Lock()
@@ -214,4 +223,11 @@ func RoundTrips(reqs []Request) int {
 		longest = max(longest, best[i])
 	}
 	return longest
+}
+
+func cacheOpTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 2 * time.Second
+	}
+	return d
 }

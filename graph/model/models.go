@@ -30,6 +30,7 @@ type Conversation struct {
 	UpdatedAt            *time.Time
 	UserUpdatedAt        *time.Time
 	ClosedAt             *time.Time
+	CustomFields         []*CustomFieldValue
 	Raw                  *upstream.Conversation
 }
 
@@ -110,6 +111,10 @@ type Mailbox struct {
 	CreatedAt *time.Time
 	UpdatedAt *time.Time
 	Key       int // FreeScout's numeric id
+	// Siblings are the ids of the mailboxes listed together with this one
+	// (itself included), whose conversations one list call can serve;
+	// nil when the mailbox was not reached through a list.
+	Siblings []int
 }
 
 // CustomFieldValue is a custom field's value on a conversation; MailboxID
