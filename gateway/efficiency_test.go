@@ -1,0 +1,84 @@
+package gateway_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/scoutgraph/scoutgraph/bench/queries"
+	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
+)
+
+// TestUpstreamCallsAreMinimal is the N+1 regression guard: for every query
+// of the benchmark set, the gateway makes exactly the theoretical minimum of
+// upstream calls on every route, with cold caches (a gateway that has just
+// started) and with warm ones (the same query again).
+func TestUpstreamCallsAreMinimal(t *testing.T) {
+	for _, q := range queries.All() {
+		t.Run(q.Name, func(t *testing.T) {
+			env := gatewaytest.Start(t, gatewaytest.Options{})
+			c, err := queries.Client(env.Upstream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var vars map[string]any
+			if q.Vars != nil {
+				if vars, err = q.Vars(t.Context(), c); err != nil {
+					t.Fatalf("choose variables: %v", err)
+				}
+			}
+			minimum, err := q.Minimum(t.Context(), c, vars)
+			if err != nil {
+				t.Fatalf("compute the minimum: %v", err)
+			}
+			var answers []string
+			for _, run := range []struct {
+				name string
+				want queries.Cost
+			}{{"cold", minimum.Cold}, {"warm", minimum.Warm}} {
+				got, err := queries.Measure(env.Upstream, func() error {
+					r := env.Do(t, q.GraphQL, vars)
+					if len(r.Errors) > 0 || len(r.Data) == 0 {
+						return fmt.Errorf("errors %+v, data %s", r.Errors, r.Data)
+					}
+					answers = append(answers, string(r.Data))
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("%s: %v", run.name, err)
+				}
+				if d := queries.Diff(run.want.Calls, got.Calls); d != "" {
+					t.Errorf("%s: upstream calls differ from the minimum (%s): %s\nwant %s\ngot  %s",
+						run.name, run.want, d, run.want.Detail(), got.Detail())
+				}
+			}
+			// What the caches answer is what FreeScout answered.
+			if answers[0] != answers[1] {
+				t.Errorf("the warm answer differs from the cold one:\ncold %s\nwarm %s", answers[0], answers[1])
+			}
+		})
+	}
+}
+
+// TestWarmInboxIsOneCall: with warm caches every inbox query is one
+// conversation list call, whatever it asks about people and fields.
+func TestWarmInboxIsOneCall(t *testing.T) {
+	env := gatewaytest.Start(t, gatewaytest.Options{})
+	for _, q := range queries.All() {
+		if !strings.HasPrefix(q.Name, "inbox-") {
+			continue
+		}
+		t.Run(q.Name, func(t *testing.T) {
+			if err := queries.Ask(t.Context(), env, q, nil); err != nil {
+				t.Fatalf("cold: %v", err)
+			}
+			got, err := queries.Measure(env.Upstream, func() error { return queries.Ask(t.Context(), env, q, nil) })
+			if err != nil {
+				t.Fatalf("warm: %v", err)
+			}
+			if got.Total() != 1 || got.Calls[queries.RouteConversations] != 1 {
+				t.Errorf("warm: want one %s call, got %s", queries.RouteConversations, got.Detail())
+			}
+		})
+	}
+}

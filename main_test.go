@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
+)
+
+// testKey is the FreeScout API key of these tests; it must never be echoed.
+const testKey = "sekrit-api-key-7f3a9c"
+
+// envOf returns a getenv over vars.
+func envOf(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRunBadConfig: a bad setting fails at start with one line naming it,
+// and the API key is never echoed, not even in usage text.
+func TestRunBadConfig(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"FREESCOUT_URL": "http://127.0.0.1:1", "FREESCOUT_API_KEY": testKey}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for kk, vv := range base {
+			m[kk] = vv
+		}
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		names string // the setting the error must name
+	}{
+		{"FREESCOUT_URL missing", nil, with("FREESCOUT_URL", ""), "FREESCOUT_URL"},
+		{"FREESCOUT_URL not http", nil, with("FREESCOUT_URL", "ftp://freescout.example"), "FREESCOUT_URL"},
+		{"FREESCOUT_URL without host", []string{"--freescout-url", "http://"}, base, "FREESCOUT_URL"},
+		{"FREESCOUT_API_KEY missing", nil, with("FREESCOUT_API_KEY", ""), "FREESCOUT_API_KEY"},
+		{"UPSTREAM_CONCURRENCY not a number", nil, with("UPSTREAM_CONCURRENCY", "lots"), "UPSTREAM_CONCURRENCY"},
+		{"UPSTREAM_CONCURRENCY zero", nil, with("UPSTREAM_CONCURRENCY", "0"), "UPSTREAM_CONCURRENCY"},
+		{"--upstream-concurrency negative", []string{"--upstream-concurrency=-3"}, base, "UPSTREAM_CONCURRENCY"},
+		{"REDIS_URL not redis", nil, with("REDIS_URL", "http://cache.example:6379"), "REDIS_URL"},
+		{"REDIS_URL garbage", []string{"--redis-url", "redis://[::1"}, base, "REDIS_URL"},
+		{"LISTEN_ADDR without port", nil, with("LISTEN_ADDR", "localhost"), "LISTEN_ADDR"},
+		{"--listen empty", []string{"--listen="}, base, "LISTEN_ADDR"},
+		{"CACHE_TTL", nil, with("CACHE_TTL", "forever"), "CACHE_TTL"},
+		{"UPSTREAM_TIMEOUT", nil, with("UPSTREAM_TIMEOUT", "-1s"), "UPSTREAM_TIMEOUT"},
+		{"LOG_LEVEL", nil, with("LOG_LEVEL", "loud"), "LOG_LEVEL"},
+		{"DEMO", nil, with("DEMO", "maybe"), "DEMO"},
+		{"unknown flag", []string{"--bogus"}, base, "bogus"},
+		{"help", []string{"--help"}, base, "help"},
+		{"stray argument", []string{"--listen", "127.0.0.1:0", "extra"}, base, "extra"},
+		{"bad setting in demo mode", []string{"--demo", "--upstream-concurrency", "x"}, with("FREESCOUT_URL", ""), "UPSTREAM_CONCURRENCY"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), append([]string{"scoutgraph"}, tc.args...), envOf(tc.env), &stdout, &stderr)
+			if err == nil {
+				t.Fatal("run succeeded")
+			}
+			msg := err.Error()
+			if tc.names == "help" {
+				if !errors.Is(err, flag.ErrHelp) {
+					t.Errorf("--help: %v", err)
+				}
+			} else if !strings.Contains(msg, tc.names) {
+				t.Errorf("error %q does not name %s", msg, tc.names)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error is more than one line: %q", msg)
+			}
+			for _, out := range []string{msg, stdout.String(), stderr.String()} {
+				if strings.Contains(out, testKey) {
+					t.Errorf("the API key is echoed: %q", out)
+				}
+			}
+		})
+	}
+}
+
+// TestRunSubcommands covers schema, version and unknown commands.
+func TestRunSubcommands(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args    []string
+		stdout  *regexp.Regexp
+		wantErr string
+	}{
+		{args: []string{"schema"}, stdout: regexp.MustCompile(`(?s)type Conversation \{.*type Query \{.*type Mutation \{.*scalar DateTime`)},
+		{args: []string{"version"}, stdout: regexp.MustCompile(`^scoutgraph \S+\n$`)},
+		{args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
+		{args: []string{"emulator"}, wantErr: "--api-key"},
+		{args: []string{"emulator", "--api-key", "k", "--latency", "soon"}, wantErr: "latency"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), append([]string{"scoutgraph"}, tc.args...), envOf(nil), &stdout, &stderr)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.stdout.MatchString(stdout.String()) {
+				t.Errorf("stdout %.300q does not match %s", stdout.String(), tc.stdout)
+			}
+		})
+	}
+}
+
+// started runs run in the background and returns the address it announces
+// on stdout, a channel with run's result, and its stderr.
+func started(t *testing.T, ctx context.Context, args []string, env map[string]string, announce *regexp.Regexp) (string, <-chan error, *lockedBuffer) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, args, envOf(env), pw, stderr)
+		pw.CloseWithError(errors.New("run returned"))
+		done <- err
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatalf("run printed nothing: %v; stderr %s; result %v", lines.Err(), stderr, <-done)
+	}
+	m := announce.FindStringSubmatch(lines.Text())
+	if m == nil {
+		t.Fatalf("first line %q does not match %s", lines.Text(), announce)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return m[1], done, stderr
+}
+
+// waitRun waits for run to return after its context was cancelled.
+func waitRun(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after cancel, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after its context was cancelled")
+	}
+}
+
+var listening = regexp.MustCompile(`listening on http://(\S+?)[ /]`)
+
+func postQuery(t *testing.T, addr, query string) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || out["errors"] != nil {
+		t.Fatalf("POST /graphql: %d %v", res.StatusCode, out)
+	}
+	return out
+}
+
+// TestRunDemo serves the gateway over the built-in emulator on a free port,
+// answers a query, and stops cleanly when its context is cancelled.
+func TestRunDemo(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addr, done, stderr := started(t, ctx, []string{"scoutgraph", "--demo", "--listen", "127.0.0.1:0"}, map[string]string{"LISTEN_ADDR": "not an address"}, listening)
+	out := postQuery(t, addr, `{ conversation(id: "1") { id number mailbox { name } } mailboxes { totalCount } }`)
+	data, _ := out["data"].(map[string]any)
+	conv, _ := data["conversation"].(map[string]any)
+	if conv["id"] != "1" || conv["number"] != float64(1001) {
+		t.Errorf("demo data: %v", out)
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("GET %s: %d", path, res.StatusCode)
+		}
+	}
+	cancel()
+	waitRun(t, done)
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("still serving after run returned")
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no shutdown in the log: %s", stderr)
+	}
+}
+
+// TestRunAgainstFreeScout serves the gateway in front of a FreeScout given
+// by environment, with a flag winning over its variable, and checks the key
+// travels only in its header and never reaches the logs.
+func TestRunAgainstFreeScout(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []http.Header
+	emu := emulator.New(emulator.Options{APIKey: testKey})
+	fs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		if strings.Contains(r.URL.RawQuery, "api_key") {
+			t.Errorf("api_key in the query of %s", r.URL.Path)
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	defer fs.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	env := map[string]string{
+		"FREESCOUT_URL": fs.URL, "FREESCOUT_API_KEY": testKey, "LISTEN_ADDR": "127.0.0.1:1",
+		"UPSTREAM_CONCURRENCY": "4", "LOG_LEVEL": "debug",
+	}
+	addr, done, stderr := started(t, ctx, []string{"scoutgraph", "--listen", "127.0.0.1:0"}, env, listening)
+	out := postQuery(t, addr, `{ users { totalCount nodes { email } } }`)
+	if n := out["data"].(map[string]any)["users"].(map[string]any)["totalCount"]; n != float64(8) {
+		t.Errorf("users: %v", out)
+	}
+	cancel()
+	waitRun(t, done)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) == 0 {
+		t.Fatal("FreeScout was never called")
+	}
+	for _, h := range seen {
+		if h.Get("X-FreeScout-API-Key") != testKey || h.Get("Authorization") != "" {
+			t.Errorf("request headers %v", h)
+		}
+	}
+	if strings.Contains(stderr.String(), testKey) {
+		t.Error("the logs show the API key")
+	}
+}
+
+// TestRunEmulator serves the emulator alone and stops cleanly.
+func TestRunEmulator(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addr, done, _ := started(t, ctx, []string{"scoutgraph", "emulator", "--listen", "127.0.0.1:0", "--api-key", "emu-key"}, nil, listening)
+	for _, tc := range []struct {
+		key    string
+		status int
+	}{{"emu-key", 200}, {"wrong", 401}} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+addr+"/api/mailboxes", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-FreeScout-API-Key", tc.key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.status {
+			t.Errorf("GET /api/mailboxes with key %q: %d, want %d", tc.key, res.StatusCode, tc.status)
+		}
+	}
+	cancel()
+	waitRun(t, done)
+}
