@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scoutgraph/scoutgraph/bench/queries"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
@@ -78,6 +79,40 @@ func TestWarmInboxIsOneCall(t *testing.T) {
 			}
 			if got.Total() != 1 || got.Calls[queries.RouteConversations] != 1 {
 				t.Errorf("warm: want one %s call, got %s", queries.RouteConversations, got.Detail())
+			}
+		})
+	}
+}
+
+// TestColdRoundTripsAreMinimal guards concurrency: with cold caches every
+// query of the set reaches FreeScout in no more sequential rounds than its
+// data allows (calls that need nothing from each other overlap). The
+// emulator's latency is long (50 ms) so that only a real dependency, not a
+// slow scheduler, can put a call in a later round.
+func TestColdRoundTripsAreMinimal(t *testing.T) {
+	for _, q := range queries.All() {
+		t.Run(q.Name, func(t *testing.T) {
+			env := gatewaytest.Start(t, gatewaytest.Options{Latency: 50 * time.Millisecond})
+			c, err := queries.Client(env.Upstream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var vars map[string]any
+			if q.Vars != nil {
+				if vars, err = q.Vars(t.Context(), c); err != nil {
+					t.Fatalf("choose variables: %v", err)
+				}
+			}
+			minimum, err := q.Minimum(t.Context(), c, vars)
+			if err != nil {
+				t.Fatalf("compute the minimum: %v", err)
+			}
+			env.Upstream.Log.Reset()
+			if err := queries.Ask(t.Context(), env, q, vars); err != nil {
+				t.Fatal(err)
+			}
+			if got := gatewaytest.RoundTrips(env.Upstream.Log.Requests()); got > minimum.Cold.Rounds {
+				t.Errorf("cold: %d sequential rounds, the data allows %d", got, minimum.Cold.Rounds)
 			}
 		})
 	}

@@ -83,6 +83,11 @@ func (r *conversationResolver) Timelogs(ctx context.Context, obj *model.Conversa
 	return out, nil
 }
 
+// CustomFields is the resolver for the customFields field.
+func (r *conversationResolver) CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error) {
+	return obj.CustomFields, nil
+}
+
 // Field is the resolver for the field field.
 func (r *customFieldValueResolver) Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error) {
 	defs, err := r.loaders(ctx).CustomFields(ctx, obj.MailboxID)

@@ -425,6 +425,7 @@ type ConversationResolver interface {
 	Threads(ctx context.Context, obj *model.Conversation) ([]*model.Thread, error)
 	Tags(ctx context.Context, obj *model.Conversation) ([]*model.Tag, error)
 	Timelogs(ctx context.Context, obj *model.Conversation) ([]*model.Timelog, error)
+	CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error)
 }
 type CustomFieldValueResolver interface {
 	Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error)
@@ -4240,7 +4241,7 @@ func (ec *executionContext) _Conversation_customFields(ctx context.Context, fiel
 			return ec.fieldContext_Conversation_customFields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CustomFields, nil
+			return ec.Resolvers.Conversation().CustomFields(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
@@ -4254,8 +4255,8 @@ func (ec *executionContext) fieldContext_Conversation_customFields(_ context.Con
 	fc = &graphql.FieldContext{
 		Object:     "Conversation",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomFieldValue(ctx, field)
 		},
@@ -13051,10 +13052,43 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "customFields":
-			out.Values[i] = ec._Conversation_customFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Conversation_customFields(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "cc":
 			out.Values[i] = ec._Conversation_cc(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
