@@ -300,7 +300,7 @@ func TestAPIKeyOnlyInHeader(t *testing.T) {
 		{mDeleteConversation, map[string]any{"in": map[string]any{"id": "5"}}},
 		{mCreateCustomer, map[string]any{"in": map[string]any{"firstName": "K", "emails": []any{map[string]any{"value": "k@example.org"}}}}},
 		{mUpdateCustomer, map[string]any{"in": map[string]any{"id": "2", "notes": "k"}}},
-		{mUpdateCustomerFields, map[string]any{"in": map[string]any{"customerId": "2", "fields": []any{map[string]any{"id": "7", "value": "K"}}}}},
+		{mUpdateCustomerFields, map[string]any{"in": map[string]any{"customerId": "2", "fields": []any{map[string]any{"id": wantID(customerFieldAccountID), "value": "K"}}}}},
 		{mCreateUser, map[string]any{"in": map[string]any{"firstName": "K", "lastName": "K", "email": "k.k@example.com"}}},
 		{mDeleteUser, map[string]any{"in": map[string]any{"id": "7", "byUserId": "1", "reassign": []any{map[string]any{"mailboxId": "3", "assigneeId": "8"}}}}},
 		{mCreateWebhook, map[string]any{"in": map[string]any{"url": "https://example.org/h", "events": []string{"CONVO_CREATED"}}}},

@@ -98,7 +98,7 @@ func TestAPIMutations(t *testing.T) {
 						"cc": []string{"boss@example.org"},
 					}},
 					"assigneeId": "2", "status": "PENDING", "imported": true,
-					"customFields": []any{map[string]any{"name": "Priority", "value": "High"}, map[string]any{"id": "3", "value": "ORD-42"}},
+					"customFields": []any{map[string]any{"name": "Priority", "value": "High"}, map[string]any{"id": wantID(fieldVendor), "value": "SoftwareOne"}},
 				})
 				noUserErrors(t, p)
 				c := a.conversation(t, atoi(t, jget(p, "conversation", "id")))
@@ -109,8 +109,8 @@ func TestAPIMutations(t *testing.T) {
 					len(c.Embedded.Threads) != 1 || c.Embedded.Threads[0].Type != "customer" || !slices.Contains(c.Cc, "boss@example.org") {
 					t.Errorf("FreeScout has %+v", c)
 				}
-				if f := fieldValues(c); f[1] != "3" || f[3] != "ORD-42" {
-					t.Errorf("custom fields %v, want 1=3 (High) and 3=ORD-42", f)
+				if f := fieldValues(c); f[fieldPriority] != "3" || f[fieldVendor] != "SoftwareOne" {
+					t.Errorf("custom fields %v, want Priority (%d) 3 (High) and Vendor (%d) SoftwareOne", f, fieldPriority, fieldVendor)
 				}
 			},
 		},
@@ -209,18 +209,18 @@ func TestAPIMutations(t *testing.T) {
 				p := a.mutate(t, mUpdateCustomFields, "updateConversationCustomFields", map[string]any{
 					"conversationId": wantID(id),
 					"fields": []any{
-						map[string]any{"name": "priority", "value": "medium"}, map[string]any{"id": "3", "value": "ORD-7"},
-						map[string]any{"name": "Purchase Date", "value": "2025-02-03"}, map[string]any{"name": "Affected Users", "value": "12"},
+						map[string]any{"name": "priority", "value": "medium"}, map[string]any{"id": wantID(fieldVendor), "value": "AWS Marketplace"},
+						map[string]any{"name": "Purchase Date", "value": "2025-02-03"}, map[string]any{"name": "Amount", "value": "12"},
 					},
 				})
 				noUserErrors(t, p)
 				c := a.conversation(t, id)
 				assertSameJSONExcept(t, "payload", p["conversation"], a.wantConversation(t, c), "friendly")
-				if f := fieldValues(c); f[1] != "2" || f[3] != "ORD-7" || f[5] != "2025-02-03" || f[6] != "12" {
+				if f := fieldValues(c); f[fieldPriority] != "2" || f[fieldVendor] != "AWS Marketplace" || f[fieldPurchaseDate] != "2025-02-03" || f[fieldAmount] != "12" {
 					t.Errorf("FreeScout has custom fields %v", f)
 				}
 				for _, f := range jget(p, "conversation", "customFields").([]any) {
-					if jget(f, "id") == "1" && jget(f, "text") != "Medium" {
+					if jget(f, "id") == wantID(fieldPriority) && jget(f, "text") != "Medium" {
 						t.Errorf("Priority reads %v, want Medium", jget(f, "text"))
 					}
 				}
@@ -380,7 +380,7 @@ func TestAPIMutations(t *testing.T) {
 			route: "PUT /api/customers/{id}/customer_fields",
 			run: func(t *testing.T, a *apiEnv) {
 				p := a.mutate(t, mUpdateCustomerFields, "updateCustomerFields", map[string]any{
-					"customerId": "2", "fields": []any{map[string]any{"id": "7", "value": "ACC-99999"}, map[string]any{"id": "11", "value": "42"}},
+					"customerId": "2", "fields": []any{map[string]any{"id": wantID(customerFieldAccountID), "value": "ACC-99999"}, map[string]any{"id": wantID(customerFieldAge), "value": "42"}},
 				})
 				noUserErrors(t, p)
 				c := a.customer(t, 2)
@@ -389,7 +389,7 @@ func TestAPIMutations(t *testing.T) {
 				for _, f := range c.CustomerFields {
 					got[f.ID] = string(f.Value)
 				}
-				if got[7] != "ACC-99999" || got[11] != "42" {
+				if got[customerFieldAccountID] != "ACC-99999" || got[customerFieldAge] != "42" {
 					t.Errorf("FreeScout has customer fields %v", got)
 				}
 			},
@@ -638,7 +638,7 @@ func TestAPIMutationUserErrors(t *testing.T) {
 		},
 		{
 			name: "updateCustomerFields with bad ids", doc: mUpdateCustomerFields, field: "updateCustomerFields", object: "customer",
-			input: map[string]any{"customerId": "2", "fields": []any{map[string]any{"id": "7", "value": "a"}, map[string]any{"id": "age", "value": "3"}}},
+			input: map[string]any{"customerId": "2", "fields": []any{map[string]any{"id": wantID(customerFieldAccountID), "value": "a"}, map[string]any{"id": "age", "value": "3"}}},
 			route: "PUT /api/customers/{id}/customer_fields", want: []want{{"INVALID_ID", []string{"fields", "1", "id"}}},
 		},
 		{
@@ -765,7 +765,7 @@ func TestAPIMutationUserErrors(t *testing.T) {
 		},
 		{
 			name: "updateCustomerFields: no such customer", doc: mUpdateCustomerFields, field: "updateCustomerFields", object: "customer",
-			input: map[string]any{"customerId": "99999", "fields": []any{map[string]any{"id": "7", "value": "x"}}},
+			input: map[string]any{"customerId": "99999", "fields": []any{map[string]any{"id": wantID(customerFieldAccountID), "value": "x"}}},
 			route: "PUT /api/customers/{id}/customer_fields", sent: 1, want: []want{{"NOT_FOUND", []string{"customerId"}}},
 		},
 		{
@@ -844,13 +844,13 @@ func TestAPIReadsAfterWrites(t *testing.T) {
 	before := a.data(t, `query($c: ID!) { conversation(id: "1") { subject tags { name } customer { company customerFields { id value } } }
 		customer(id: $c) { company } users { totalCount } tags(conversationId: "1") { totalCount } }`, map[string]any{"c": cid})
 
-	got := a.data(t, `mutation($c: ID!) {
+	got := a.data(t, `mutation($c: ID!, $account: ID!) {
 		a: updateConversation(input: {id: "1", subject: "first"}) { conversation { customer { id company } } }
 		b: updateCustomer(input: {id: $c, company: "Brand New Co"}) { customer { company } }
 		c: updateConversation(input: {id: "1", subject: "second"}) { conversation { subject customer { company } } }
-		d: updateCustomerFields(input: {customerId: $c, fields: [{id: "7", value: "ACC-NEW"}]}) { customer { id } }
+		d: updateCustomerFields(input: {customerId: $c, fields: [{id: $account, value: "ACC-NEW"}]}) { customer { id } }
 		e: updateConversationTags(input: {conversationId: "1", tags: ["fresh"]}) { conversation { tags { name } customer { customerFields { id value } } } }
-	}`, map[string]any{"c": cid})
+	}`, map[string]any{"c": cid, "account": wantID(customerFieldAccountID)})
 	if jget(got, "a", "conversation", "customer", "company") != jget(before, "customer", "company") {
 		t.Errorf("a: %v", jget(got, "a"))
 	}
@@ -865,8 +865,8 @@ func TestAPIReadsAfterWrites(t *testing.T) {
 		}
 		return nil
 	}
-	if v := fieldValue(jget(got, "e", "conversation", "customer", "customerFields"), "7"); v != "ACC-NEW" {
-		t.Errorf("the tags payload shows customer field 7 = %v, want ACC-NEW", v)
+	if v := fieldValue(jget(got, "e", "conversation", "customer", "customerFields"), wantID(customerFieldAccountID)); v != "ACC-NEW" {
+		t.Errorf("the tags payload shows customer field %d = %v, want ACC-NEW", customerFieldAccountID, v)
 	}
 
 	a.decode(t, mCreateUser, map[string]any{"in": map[string]any{"firstName": "Fresh", "lastName": "User", "email": "fresh.user@example.com"}}, &struct{}{})
@@ -887,7 +887,7 @@ func TestAPIReadsAfterWrites(t *testing.T) {
 			t.Errorf("%v = %v after the writes, want %v", check.path, v, check.want)
 		}
 	}
-	if v := fieldValue(jget(after, "conversation", "customer", "customerFields"), "7"); v != "ACC-NEW" {
-		t.Errorf("customer field 7 = %v after the write, want ACC-NEW", v)
+	if v := fieldValue(jget(after, "conversation", "customer", "customerFields"), wantID(customerFieldAccountID)); v != "ACC-NEW" {
+		t.Errorf("customer field %d = %v after the write, want ACC-NEW", customerFieldAccountID, v)
 	}
 }

@@ -23,19 +23,71 @@ const (
 	routeCreateConv  = "POST /api/conversations"
 )
 
-// The emulator's Support mailbox and its custom fields, one of every type.
+// The emulator's Support mailbox and its custom fields, one of every type and two dropdowns:
+// the FreeScout API reference's fields, with its ids, and Product. TestSupportFieldIDs checks
+// them against the emulator's data.
 const (
-	supportMailbox     = 1
-	fieldPriority      = 1 // dropdown: Low (1), Medium (2), High (3)
-	fieldProduct       = 2 // dropdown: Web App (1), Mobile App (2), API (3), Integrations (4)
-	fieldOrderNumber   = 3 // singleline
-	fieldSteps         = 4 // multiline
-	fieldPurchaseDate  = 5 // date
-	fieldAffectedUsers = 6 // number
+	supportMailbox    = 1
+	fieldPriority     = 18 // dropdown: Low (1), Medium (2), High (3)
+	fieldProduct      = 20 // dropdown: Web App (1), Mobile App (2), API (3), Integrations (4)
+	fieldPurchaseDate = 19 // date
+	fieldVendor       = 37 // singleline
+	fieldComments     = 38 // multiline
+	fieldAmount       = 39 // number
 )
 
-// supportFields are the ids of every custom field of the Support mailbox.
-var supportFields = []int{fieldPriority, fieldProduct, fieldOrderNumber, fieldSteps, fieldPurchaseDate, fieldAffectedUsers}
+// supportFields are the ids of every custom field of the Support mailbox, in sort order.
+var supportFields = []int{fieldPriority, fieldProduct, fieldPurchaseDate, fieldVendor, fieldComments, fieldAmount}
+
+// Two of the emulator's customer fields (Customer Fields module): Account ID is the id of the
+// reference's customer_fields example.
+const (
+	customerFieldAge       = 11 // number
+	customerFieldAccountID = 37 // singleline
+)
+
+// TestSampleFieldIDs: the constants above name the emulator's fields: the Support fields, in
+// order, with their names and types, and the customer fields, as customer 1 (who has every
+// customer field set) shows them.
+func TestSampleFieldIDs(t *testing.T) {
+	env := gatewaytest.Start(t, gatewaytest.Options{})
+	var data struct {
+		Customer struct {
+			CustomerFields []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"customerFields"`
+		} `json:"customer"`
+	}
+	env.Do(t, `{ customer(id: "1") { customerFields { id name } } }`, nil).MustData(t, &data)
+	customerFields := map[string]string{}
+	for _, f := range data.Customer.CustomerFields {
+		customerFields[f.Name] = f.ID
+	}
+	for name, id := range map[string]int{"Age": customerFieldAge, "Account ID": customerFieldAccountID} {
+		if customerFields[name] != strconv.Itoa(id) {
+			t.Errorf("customer field %q has id %q, want %d (customer 1's fields: %v)", name, customerFields[name], id, customerFields)
+		}
+	}
+
+	want := []struct {
+		id        int
+		name, typ string
+	}{
+		{fieldPriority, "Priority", "DROPDOWN"}, {fieldProduct, "Product", "DROPDOWN"},
+		{fieldPurchaseDate, "Purchase Date", "DATE"}, {fieldVendor, "Vendor", "SINGLELINE"},
+		{fieldComments, "Comments", "MULTILINE"}, {fieldAmount, "Amount", "NUMBER"},
+	}
+	defs := mailboxFields(t, env, supportMailbox)
+	if len(defs) != len(want) || len(supportFields) != len(want) {
+		t.Fatalf("Support has %d fields, supportFields %d, want %d: %s", len(defs), len(supportFields), len(want), mustJSON(defs))
+	}
+	for i, w := range want {
+		if d := defs[i]; d.ID != strconv.Itoa(w.id) || d.Name != w.name || d.Type != w.typ || supportFields[i] != w.id {
+			t.Errorf("Support field %d = %s %q %s, want %d %q %s", i, d.ID, d.Name, d.Type, w.id, w.name, w.typ)
+		}
+	}
+}
 
 const mailboxFieldsQuery = `query($id: ID!) {
   mailbox(id: $id) { id customFields { id name type required sortOrder options { id label } } }
@@ -497,37 +549,37 @@ func TestUpdateConversationCustomFields(t *testing.T) {
 			fields: []map[string]any{
 				{"name": "Priority", "value": "High"},
 				{"name": "Product", "value": "Web App"},
-				{"name": "Order Number", "value": "ORD-424242"},
-				{"name": "Steps to Reproduce", "value": "1. Open the app\n2. Tap Export"},
+				{"name": "Vendor", "value": "SoftwareOne"},
+				{"name": "Comments", "value": "1. Open the app\n2. Tap Export"},
 				{"name": "Purchase Date", "value": "2024-03-15"},
-				{"name": "Affected Users", "value": "42"},
+				{"name": "Amount", "value": "42"},
 			},
 			want: map[int]want{
-				fieldPriority:      {"3", "High"},
-				fieldProduct:       {"1", "Web App"},
-				fieldOrderNumber:   {"ORD-424242", "ORD-424242"},
-				fieldSteps:         {"1. Open the app\n2. Tap Export", "1. Open the app\n2. Tap Export"},
-				fieldPurchaseDate:  {"2024-03-15", "2024-03-15"},
-				fieldAffectedUsers: {"42", "42"},
+				fieldPriority:     {"3", "High"},
+				fieldProduct:      {"1", "Web App"},
+				fieldVendor:       {"SoftwareOne", "SoftwareOne"},
+				fieldComments:     {"1. Open the app\n2. Tap Export", "1. Open the app\n2. Tap Export"},
+				fieldPurchaseDate: {"2024-03-15", "2024-03-15"},
+				fieldAmount:       {"42", "42"},
 			},
 		},
 		{
 			name: "every type by id",
 			fields: []map[string]any{
-				{"id": "1", "value": "medium"},
-				{"id": "2", "value": "MOBILE APP"},
-				{"id": "3", "value": "ORD-000001"},
-				{"id": "4", "value": "line one\nline two"},
-				{"id": "5", "value": "2025-12-31"},
-				{"id": "6", "value": "12.5"},
+				{"id": strconv.Itoa(fieldPriority), "value": "medium"},
+				{"id": strconv.Itoa(fieldProduct), "value": "MOBILE APP"},
+				{"id": strconv.Itoa(fieldVendor), "value": "AWS Marketplace"},
+				{"id": strconv.Itoa(fieldComments), "value": "line one\nline two"},
+				{"id": strconv.Itoa(fieldPurchaseDate), "value": "2025-12-31"},
+				{"id": strconv.Itoa(fieldAmount), "value": "12.5"},
 			},
 			want: map[int]want{
-				fieldPriority:      {"2", "Medium"},
-				fieldProduct:       {"2", "Mobile App"},
-				fieldOrderNumber:   {"ORD-000001", "ORD-000001"},
-				fieldSteps:         {"line one\nline two", "line one\nline two"},
-				fieldPurchaseDate:  {"2025-12-31", "2025-12-31"},
-				fieldAffectedUsers: {"12.5", "12.5"},
+				fieldPriority:     {"2", "Medium"},
+				fieldProduct:      {"2", "Mobile App"},
+				fieldVendor:       {"AWS Marketplace", "AWS Marketplace"},
+				fieldComments:     {"line one\nline two", "line one\nline two"},
+				fieldPurchaseDate: {"2025-12-31", "2025-12-31"},
+				fieldAmount:       {"12.5", "12.5"},
 			},
 		},
 		{
@@ -535,14 +587,14 @@ func TestUpdateConversationCustomFields(t *testing.T) {
 			fields: []map[string]any{
 				{"name": "  PRIORITY ", "value": "low"},
 				{"name": "purchase   date", "value": "2024-02-29"},
-				{"name": "affected users", "value": "-3"},
-				{"name": "order NUMBER", "value": "  keeps its spaces  "},
+				{"name": "AMOUNT", "value": "-3"},
+				{"name": "vEnDoR", "value": "  keeps its spaces  "},
 			},
 			want: map[int]want{
-				fieldPriority:      {"1", "Low"},
-				fieldPurchaseDate:  {"2024-02-29", "2024-02-29"},
-				fieldAffectedUsers: {"-3", "-3"},
-				fieldOrderNumber:   {"  keeps its spaces  ", "  keeps its spaces  "},
+				fieldPriority:     {"1", "Low"},
+				fieldPurchaseDate: {"2024-02-29", "2024-02-29"},
+				fieldAmount:       {"-3", "-3"},
+				fieldVendor:       {"  keeps its spaces  ", "  keeps its spaces  "},
 			},
 		},
 		{
@@ -559,22 +611,22 @@ func TestUpdateConversationCustomFields(t *testing.T) {
 		{
 			name: "id and name together",
 			fields: []map[string]any{
-				{"id": "1", "name": "priority", "value": "Medium"},
+				{"id": strconv.Itoa(fieldPriority), "name": "priority", "value": "Medium"},
 			},
 			want: map[int]want{fieldPriority: {"2", "Medium"}},
 		},
 		{
 			name:   "empty and null values clear",
-			before: []map[string]any{{"name": "Order Number", "value": "ORD-1"}, {"name": "Priority", "value": "Low"}},
+			before: []map[string]any{{"name": "Vendor", "value": "Direct"}, {"name": "Priority", "value": "Low"}},
 			fields: []map[string]any{
-				{"name": "Order Number", "value": ""},
+				{"name": "Vendor", "value": ""},
 				{"name": "Priority", "value": nil},
-				{"name": "Affected Users", "value": "7"},
+				{"name": "Amount", "value": "7"},
 			},
 			want: map[int]want{
-				fieldOrderNumber:   {"", ""},
-				fieldPriority:      {"", ""},
-				fieldAffectedUsers: {"7", "7"},
+				fieldVendor:   {"", ""},
+				fieldPriority: {"", ""},
+				fieldAmount:   {"7", "7"},
 			},
 		},
 	}
@@ -660,7 +712,7 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 		{
 			name:   "unknown field name",
 			fields: []map[string]any{{"name": "Severity", "value": "high"}},
-			want:   []wantErr{{[]string{"fields", "0", "name"}, customfields.CodeUnknownField, []string{`"Severity"`, "Priority (1)"}}},
+			want:   []wantErr{{[]string{"fields", "0", "name"}, customfields.CodeUnknownField, []string{`"Severity"`, "Priority (" + strconv.Itoa(fieldPriority) + ")"}}},
 		},
 		{
 			name:   "unknown field id",
@@ -679,7 +731,7 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 		},
 		{
 			name:   "unknown option id",
-			fields: []map[string]any{{"id": "2", "value": "9"}},
+			fields: []map[string]any{{"id": strconv.Itoa(fieldProduct), "value": "9"}},
 			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeUnknownOption, []string{"Product", "Web App, Mobile App, API, Integrations"}}},
 		},
 		{
@@ -694,19 +746,19 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 		},
 		{
 			name:   "bad number",
-			fields: []map[string]any{{"name": "Affected Users", "value": "twelve"}},
-			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeInvalidNumber, []string{"Affected Users", `"twelve"`}}},
+			fields: []map[string]any{{"name": "Amount", "value": "twelve"}},
+			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeInvalidNumber, []string{"Amount", `"twelve"`}}},
 		},
 		{
 			name:   "duplicate field",
-			fields: []map[string]any{{"name": "Priority", "value": "Low"}, {"id": "1", "value": "High"}},
+			fields: []map[string]any{{"name": "Priority", "value": "Low"}, {"id": strconv.Itoa(fieldPriority), "value": "High"}},
 			want:   []wantErr{{[]string{"fields", "1", "id"}, customfields.CodeDuplicateField, []string{"Priority"}}},
 		},
 		{
 			name: "one bad field rejects the call",
 			fields: []map[string]any{
 				{"name": "Priority", "value": "High"},
-				{"name": "Order Number", "value": "ORD-999999"},
+				{"name": "Vendor", "value": "SoftwareOne"},
 				{"name": "Purchase Date", "value": "tomorrow"},
 			},
 			want: []wantErr{{[]string{"fields", "2", "value"}, customfields.CodeInvalidDate, []string{"Purchase Date"}}},
@@ -716,13 +768,13 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 			fields: []map[string]any{
 				{"name": "Nope", "value": "1"},
 				{"name": "Product", "value": "Desktop"},
-				{"name": "Affected Users", "value": "1,000"},
-				{"name": "Order Number", "value": "fine"},
+				{"name": "Amount", "value": "1,000"},
+				{"name": "Vendor", "value": "fine"},
 			},
 			want: []wantErr{
 				{[]string{"fields", "0", "name"}, customfields.CodeUnknownField, []string{`"Nope"`}},
 				{[]string{"fields", "1", "value"}, customfields.CodeUnknownOption, []string{"Product", `"Desktop"`}},
-				{[]string{"fields", "2", "value"}, customfields.CodeInvalidNumber, []string{"Affected Users"}},
+				{[]string{"fields", "2", "value"}, customfields.CodeInvalidNumber, []string{"Amount"}},
 			},
 		},
 	}
@@ -837,12 +889,12 @@ func TestCustomFieldRenamedUpstream(t *testing.T) {
 			up := env.Upstream
 			convID := supportConversation(t, env)
 			mailboxFields(t, env, supportMailbox) // warm the cache
-			if err := up.RenameCustomField(fieldOrderNumber, "Order Reference"); err != nil {
+			if err := up.RenameCustomField(fieldVendor, "Reseller"); err != nil {
 				t.Fatal(err)
 			}
 			up.ResetCounts()
 
-			conv, uerrs := updateFields(t, env, convID, []map[string]any{{"name": "order reference", "value": "REF-77"}})
+			conv, uerrs := updateFields(t, env, convID, []map[string]any{{"name": "reseller", "value": "SoftwareOne"}})
 			if len(uerrs) > 0 {
 				t.Fatalf("userErrors: %s", mustJSON(uerrs))
 			}
@@ -852,14 +904,14 @@ func TestCustomFieldRenamedUpstream(t *testing.T) {
 			if n := up.Count(routeFieldsWrite); n != 1 {
 				t.Errorf("%d custom-field writes, want 1", n)
 			}
-			if f, ok := conv.byName("Order Reference"); !ok || quoteOrNull(f.Value) != `"REF-77"` {
-				t.Errorf("payload Order Reference = %s in %s", mustJSON(f), mustJSON(conv))
+			if f, ok := conv.byName("Reseller"); !ok || quoteOrNull(f.Value) != `"SoftwareOne"` {
+				t.Errorf("payload Reseller = %s in %s", mustJSON(f), mustJSON(conv))
 			}
 
 			up.ResetCounts()
-			_, uerrs = updateFields(t, env, convID, []map[string]any{{"name": "Order Number", "value": "ORD-1"}})
+			_, uerrs = updateFields(t, env, convID, []map[string]any{{"name": "Vendor", "value": "Direct"}})
 			if len(uerrs) != 1 || uerrs[0].Code != customfields.CodeUnknownField ||
-				!slices.Equal(uerrs[0].Field, []string{"fields", "0", "name"}) || !strings.Contains(uerrs[0].Message, "Order Reference (3)") {
+				!slices.Equal(uerrs[0].Field, []string{"fields", "0", "name"}) || !strings.Contains(uerrs[0].Message, "Reseller ("+strconv.Itoa(fieldVendor)+")") {
 				t.Errorf("old name: userErrors = %s", mustJSON(uerrs))
 			}
 			if n := up.Count(routeFieldsWrite); n != 0 {
@@ -992,8 +1044,8 @@ func TestCreateConversationCustomFields(t *testing.T) {
 			conv, uerrs := createConversation(t, env, []map[string]any{
 				{"name": "priority", "value": "MEDIUM"},
 				{"name": "Product", "value": "api"},
-				{"id": "5", "value": "2025-01-31"},
-				{"name": "Affected Users", "value": "3"},
+				{"id": strconv.Itoa(fieldPurchaseDate), "value": "2025-01-31"},
+				{"name": "Amount", "value": "3"},
 			})
 			if len(uerrs) > 0 || conv == nil {
 				t.Fatalf("userErrors %s, conversation %s", mustJSON(uerrs), mustJSON(conv))
@@ -1005,11 +1057,11 @@ func TestCreateConversationCustomFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[int]string{fieldPriority: "2", fieldProduct: "3", fieldPurchaseDate: "2025-01-31", fieldAffectedUsers: "3"}
+			want := map[int]string{fieldPriority: "2", fieldProduct: "3", fieldPurchaseDate: "2025-01-31", fieldAmount: "3"}
 			if got := storedFields(up, id); !maps.Equal(got, want) {
 				t.Errorf("FreeScout stores %v, want %v", got, want)
 			}
-			for name, text := range map[string]string{"Priority": "Medium", "Product": "API", "Purchase Date": "2025-01-31", "Affected Users": "3"} {
+			for name, text := range map[string]string{"Priority": "Medium", "Product": "API", "Purchase Date": "2025-01-31", "Amount": "3"} {
 				if f, ok := conv.byName(name); !ok || quoteOrNull(f.Text) != strconv.Quote(text) {
 					t.Errorf("payload %s = %s, want text %q", name, mustJSON(f), text)
 				}

@@ -390,3 +390,36 @@ func convID(c upstream.Conversation) int { return c.ID }
 func custID(c upstream.Customer) int     { return c.ID }
 
 func ptr[T any](v T) *T { return &v }
+
+// fieldID returns the id of the mailbox's custom field with the name, read through the client.
+func fieldID(t *testing.T, c *upstream.Client, mailboxID int, name string) int {
+	t.Helper()
+	defs, _, err := c.Mailboxes.ListCustomFields(t.Context(), mailboxID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range defs {
+		if f.Name == name {
+			return f.ID
+		}
+	}
+	t.Fatalf("mailbox %d has no custom field %q: %+v", mailboxID, name, defs)
+	return 0
+}
+
+// customerFieldID returns the id of the customer field with the name, read from customer 1,
+// who has every customer field set.
+func customerFieldID(t *testing.T, c *upstream.Client, name string) int {
+	t.Helper()
+	cu, err := c.Customers.Get(t.Context(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range cu.CustomerFields {
+		if f.Name == name {
+			return f.ID
+		}
+	}
+	t.Fatalf("customer 1 has no customer field %q: %+v", name, cu.CustomerFields)
+	return 0
+}

@@ -711,7 +711,8 @@ func TestMailboxFolderTagUserFilters(t *testing.T) {
 			want  []int
 		}{
 			{nil, url.Values{}, []int{1, 2, 3}},
-			{&upstream.MailboxListOptions{UserID: 7}, url.Values{"userId": {"7"}}, []int{3}},
+			{&upstream.MailboxListOptions{UserID: 7}, url.Values{"userId": {"7"}}, []int{1, 3}},
+			{&upstream.MailboxListOptions{UserID: 33}, url.Values{"userId": {"33"}}, []int{1, 2}},
 			{&upstream.MailboxListOptions{UserID: 5}, url.Values{"userId": {"5"}}, []int{2}},
 			{&upstream.MailboxListOptions{UserID: 1}, url.Values{"userId": {"1"}}, []int{1, 2, 3}},
 			{&upstream.MailboxListOptions{ListOptions: upstream.ListOptions{Page: 2, PageSize: 2}}, url.Values{"page": {"2"}, "pageSize": {"2"}}, []int{3}},
@@ -735,17 +736,19 @@ func TestMailboxFolderTagUserFilters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var shared, user2 []int
+		var shared, user2, user7 []int
 		for _, f := range all {
 			switch {
 			case f.UserID == nil:
 				shared = append(shared, f.ID)
 			case *f.UserID == 2:
 				user2 = append(user2, f.ID)
+			case *f.UserID == 7:
+				user7 = append(user7, f.ID)
 			}
 		}
-		if len(shared) != 6 || len(user2) != 2 {
-			t.Fatalf("mailbox 1 folders: %d shared, %d of user 2", len(shared), len(user2))
+		if len(shared) != 6 || len(user2) != 2 || len(user7) != 2 {
+			t.Fatalf("mailbox 1 folders: %d shared, %d of user 2, %d of user 7", len(shared), len(user2), len(user7))
 		}
 		tests := []struct {
 			opts  *upstream.FolderListOptions
@@ -753,7 +756,8 @@ func TestMailboxFolderTagUserFilters(t *testing.T) {
 			want  []int
 		}{
 			{&upstream.FolderListOptions{UserID: 2}, url.Values{"userId": {"2"}}, append(slices.Clone(shared), user2...)},
-			{&upstream.FolderListOptions{UserID: 7}, url.Values{"userId": {"7"}}, shared}, // no access, no own folders
+			{&upstream.FolderListOptions{UserID: 7}, url.Values{"userId": {"7"}}, append(slices.Clone(shared), user7...)},
+			{&upstream.FolderListOptions{UserID: 5}, url.Values{"userId": {"5"}}, shared}, // no access, no own folders
 			{&upstream.FolderListOptions{FolderID: user2[0]}, url.Values{"folderId": {fmtInt(user2[0])}}, user2[:1]},
 			{&upstream.FolderListOptions{UserID: 2, FolderID: shared[1], ListOptions: upstream.ListOptions{PageSize: 100}},
 				url.Values{"userId": {"2"}, "folderId": {fmtInt(shared[1])}, "pageSize": {"100"}}, shared[1:2]},
@@ -804,7 +808,7 @@ func TestMailboxFolderTagUserFilters(t *testing.T) {
 			email string
 			want  []int
 		}{
-			{"", []int{1, 2, 3, 4, 5, 6, 7, 8}},
+			{"", []int{1, 2, 3, 4, 5, 6, 7, 8, 15, 33}},
 			{"hannah.schmidt@example.com", []int{5}},
 			{"HANNAH.SCHMIDT@example.com", []int{5}},
 			{"nobody@example.com", []int{}},

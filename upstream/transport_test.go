@@ -176,7 +176,8 @@ var writeCalls = []struct {
 	}},
 	{"DELETE /api/conversations/{id}", func(ctx context.Context, c *upstream.Client) error { return c.Conversations.Delete(ctx, 1) }},
 	{"PUT /api/conversations/{id}/custom_fields", func(ctx context.Context, c *upstream.Client) error {
-		return c.Conversations.UpdateCustomFields(ctx, 1, []upstream.CustomFieldWrite{{ID: 3, Value: "x"}})
+		// 37: Vendor, a text field of conversation 1's mailbox (the reference's example id)
+		return c.Conversations.UpdateCustomFields(ctx, 1, []upstream.CustomFieldWrite{{ID: 37, Value: "x"}})
 	}},
 	{"PUT /api/conversations/{id}/tags", func(ctx context.Context, c *upstream.Client) error {
 		return c.Conversations.UpdateTags(ctx, 1, []string{"x"})

@@ -3,6 +3,7 @@ package upstream_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -36,6 +37,7 @@ func assertJSONBody(t *testing.T, req seenRequest, want string) {
 
 func TestConversationCreate(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
+	priority, vendor, amount := fieldID(t, e.client, 1, "Priority"), fieldID(t, e.client, 1, "Vendor"), fieldID(t, e.client, 1, "Amount")
 	imported := true
 	createdAt := upstream.NewTime(utc(2024, 5, 1, 10, 0, 0))
 	closedAt := upstream.NewTime(utc(2024, 5, 2, 8, 30, 0))
@@ -54,7 +56,7 @@ func TestConversationCreate(t *testing.T) {
 					{Type: "customer", Text: "My printer is on fire.", Cc: []string{"boss@example.org"}, Bcc: []string{"audit@example.org"}},
 				},
 				Imported: &imported, AssignTo: 2, Status: "pending",
-				CustomFields: []upstream.CustomFieldWrite{{ID: 1, Value: 3}, {ID: 3, Value: "ORD-42"}, {ID: 6, Value: 12}},
+				CustomFields: []upstream.CustomFieldWrite{{ID: priority, Value: 3}, {ID: vendor, Value: "SoftwareOne"}, {ID: amount, Value: 12}},
 				CreatedAt:    &createdAt,
 			},
 			check: func(t *testing.T, c *upstream.Conversation) {
@@ -79,7 +81,7 @@ func TestConversationCreate(t *testing.T) {
 				if !slices.Contains(c.Cc, "boss@example.org") || !slices.Contains(c.Bcc, "audit@example.org") {
 					t.Errorf("cc %v bcc %v", c.Cc, c.Bcc)
 				}
-				want := map[int]string{1: "3|High", 3: "ORD-42|", 6: "12|"}
+				want := map[int]string{priority: "3|High", vendor: "SoftwareOne|", amount: "12|"}
 				if got := fieldValues(c.CustomFields); !mapsEqual(got, want) {
 					t.Errorf("custom fields = %v, want %v", got, want)
 				}
@@ -189,7 +191,8 @@ func TestConversationUpdateDeleteFieldsTags(t *testing.T) {
 
 	t.Run("update", func(t *testing.T) {
 		id := newConv(t, 1)
-		if err := e.client.Conversations.UpdateCustomFields(ctx, id, []upstream.CustomFieldWrite{{ID: 1, Value: 2}}); err != nil {
+		priority := fieldID(t, e.client, 1, "Priority")
+		if err := e.client.Conversations.UpdateCustomFields(ctx, id, []upstream.CustomFieldWrite{{ID: priority, Value: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		in := &upstream.ConversationUpdate{ByUser: ptr(1), Status: ptr("closed"), AssignTo: ptr(5), MailboxID: ptr(2), CustomerID: ptr(7), Subject: ptr("Moved to billing")}
@@ -484,16 +487,17 @@ func TestCustomerWrites(t *testing.T) {
 	})
 
 	t.Run("customer fields", func(t *testing.T) {
-		fields := []upstream.CustomerFieldWrite{{ID: 11, Value: "30"}, {ID: 2, Value: "2"}, {ID: 7, Value: "ACC-1"}}
+		age, gender, account := customerFieldID(t, e.client, "Age"), customerFieldID(t, e.client, "Gender"), customerFieldID(t, e.client, "Account ID")
+		fields := []upstream.CustomerFieldWrite{{ID: age, Value: "30"}, {ID: gender, Value: "2"}, {ID: account, Value: "ACC-1"}}
 		if err := e.client.Customers.UpdateFields(ctx, id, fields); err != nil {
 			t.Fatal(err)
 		}
-		assertJSONBody(t, e.rec.last(t), `{"customerFields":[{"id":11,"value":"30"},{"id":2,"value":"2"},{"id":7,"value":"ACC-1"}]}`)
+		assertJSONBody(t, e.rec.last(t), fmt.Sprintf(`{"customerFields":[{"id":%d,"value":"30"},{"id":%d,"value":"2"},{"id":%d,"value":"ACC-1"}]}`, age, gender, account))
 		c, err := e.client.Customers.Get(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[int]string{11: "30|", 2: "2|Female", 7: "ACC-1|"}
+		want := map[int]string{age: "30|", gender: "2|Female", account: "ACC-1|"}
 		if got := fieldValues(c.CustomerFields); !mapsEqual(got, want) {
 			t.Errorf("customer fields = %v, want %v", got, want)
 		}
@@ -679,12 +683,18 @@ func callEveryEndpoint(t *testing.T, c *upstream.Client) {
 		Threads: []upstream.NewThread{{Type: "customer", Text: "Hi"}},
 	})
 	check("create conversation", err)
+	defs, _, err := c.Mailboxes.ListCustomFields(ctx, 1)
+	check("custom field definitions", err)
+	text := slices.IndexFunc(defs, func(f upstream.CustomField) bool { return f.Type == upstream.FieldSingleLine })
+	if text < 0 {
+		t.Fatalf("mailbox 1 has no single-line custom field: %+v", defs)
+	}
 	_, err = c.Conversations.Get(ctx, convID)
 	check("get conversation", err)
 	_, _, err = c.Conversations.List(ctx, &upstream.ConversationListOptions{CustomerEmail: "sweep@example.org"})
 	check("list conversations", err)
 	check("update conversation", c.Conversations.Update(ctx, convID, &upstream.ConversationUpdate{Subject: ptr("Sweep 2")}))
-	check("custom fields", c.Conversations.UpdateCustomFields(ctx, convID, []upstream.CustomFieldWrite{{ID: 3, Value: "x"}}))
+	check("custom fields", c.Conversations.UpdateCustomFields(ctx, convID, []upstream.CustomFieldWrite{{ID: defs[text].ID, Value: "x"}}))
 	check("tags", c.Conversations.UpdateTags(ctx, convID, []string{"sweep"}))
 	_, err = c.Conversations.CreateThread(ctx, convID, &upstream.NewThread{Type: "note", Text: "n", User: 1})
 	check("create thread", err)
@@ -701,8 +711,6 @@ func callEveryEndpoint(t *testing.T, c *upstream.Client) {
 	check("customer fields", c.Customers.UpdateFields(ctx, custID, []upstream.CustomerFieldWrite{{ID: 11, Value: "40"}}))
 	_, _, err = c.Mailboxes.List(ctx, &upstream.MailboxListOptions{UserID: 1})
 	check("mailboxes", err)
-	_, _, err = c.Mailboxes.ListCustomFields(ctx, 1)
-	check("custom field definitions", err)
 	_, _, err = c.Mailboxes.ListFolders(ctx, 1, &upstream.FolderListOptions{UserID: 1})
 	check("folders", err)
 	_, _, err = c.Tags.List(ctx, &upstream.TagListOptions{ConversationID: 1})

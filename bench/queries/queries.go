@@ -241,7 +241,7 @@ func InboxCustomerProfiles() Query {
 // assignees on the page, the cheaper of the user directory (P pages of
 // 100 users; it needs no id, so its first page goes out with the list
 // call: 1 round when P is 1) and D gets by id (which need the list first:
-// 2 rounds). With 8 users and several assignees that is 2 calls, 1 round.
+// 2 rounds). With 10 users and several assignees that is 2 calls, 1 round.
 // Warm: 1 call, 1 round: the directory is cached for a minute.
 func InboxAssigneeProfiles() Query {
 	return Query{

@@ -46,8 +46,8 @@ func (a *adminAPI) do(t *testing.T, method, path, body string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// field returns the wire definition of a Support mailbox field by id.
-func (a *adminAPI) field(t *testing.T, id int) map[string]any {
+// fields returns the wire definitions of the Support mailbox's fields.
+func (a *adminAPI) fields(t *testing.T) []map[string]any {
 	t.Helper()
 	status, body := a.do(t, http.MethodGet, "/api/mailboxes/1/custom_fields", "")
 	if status != http.StatusOK {
@@ -61,13 +61,33 @@ func (a *adminAPI) field(t *testing.T, id int) map[string]any {
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range v.Embedded.Fields {
+	return v.Embedded.Fields
+}
+
+// field returns the wire definition of a Support mailbox field by id.
+func (a *adminAPI) field(t *testing.T, id int) map[string]any {
+	t.Helper()
+	fields := a.fields(t)
+	for _, f := range fields {
 		if f["id"] == float64(id) {
 			return f
 		}
 	}
-	t.Fatalf("no field %d in %s", id, body)
+	t.Fatalf("no field %d in %v", id, fields)
 	return nil
+}
+
+// fieldID returns the id of the Support mailbox field with the name.
+func (a *adminAPI) fieldID(t *testing.T, name string) int {
+	t.Helper()
+	fields := a.fields(t)
+	for _, f := range fields {
+		if f["name"] == name {
+			return int(f["id"].(float64))
+		}
+	}
+	t.Fatalf("no field %q in %v", name, fields)
+	return 0
 }
 
 func TestAdminDropdownOptions(t *testing.T) {
@@ -77,32 +97,34 @@ func TestAdminDropdownOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	priority, vendor := a.fieldID(t, "Priority"), a.fieldID(t, "Vendor") // a dropdown, a text field
 	put := func(value string) int {
-		status, _ := a.do(t, http.MethodPut, "/api/conversations/"+conv+"/custom_fields", `{"customFields":[{"id":1,"value":`+value+`}]}`)
+		status, _ := a.do(t, http.MethodPut, "/api/conversations/"+conv+"/custom_fields",
+			`{"customFields":[{"id":`+strconv.Itoa(priority)+`,"value":`+value+`}]}`)
 		return status
 	}
 	if status := put("4"); status != http.StatusBadRequest {
 		t.Fatalf("unknown option 4: status %d, want 400", status)
 	}
 
-	if err := a.em.AddDropdownOption(1, 4, "Critical"); err != nil {
+	if err := a.em.AddDropdownOption(priority, 4, "Critical"); err != nil {
 		t.Fatal(err)
 	}
-	opts := a.field(t, 1)["options"].(map[string]any)
+	opts := a.field(t, priority)["options"].(map[string]any)
 	if opts["4"] != "Critical" || len(opts) != 4 {
 		t.Errorf("options after adding 4 = %v", opts)
 	}
 	if status := put("4"); status != http.StatusNoContent {
 		t.Fatalf("new option 4: status %d, want 204", status)
 	}
-	if v, ok := a.em.ConversationFieldValue(convID, 1); !ok || v != "4" {
+	if v, ok := a.em.ConversationFieldValue(convID, priority); !ok || v != "4" {
 		t.Errorf("stored value = %q %v, want 4", v, ok)
 	}
 
-	if err := a.em.RemoveDropdownOption(1, 3); err != nil {
+	if err := a.em.RemoveDropdownOption(priority, 3); err != nil {
 		t.Fatal(err)
 	}
-	if opts := a.field(t, 1)["options"].(map[string]any); opts["3"] != nil || len(opts) != 3 {
+	if opts := a.field(t, priority)["options"].(map[string]any); opts["3"] != nil || len(opts) != 3 {
 		t.Errorf("options after removing 3 = %v", opts)
 	}
 	if status := put("3"); status != http.StatusBadRequest {
@@ -110,39 +132,40 @@ func TestAdminDropdownOptions(t *testing.T) {
 	}
 
 	// Removing the option a conversation holds keeps the value, without a label.
-	if err := a.em.RemoveDropdownOption(1, 4); err != nil {
+	if err := a.em.RemoveDropdownOption(priority, 4); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := a.em.ConversationFieldValue(convID, 1); !ok || v != "4" {
+	if v, ok := a.em.ConversationFieldValue(convID, priority); !ok || v != "4" {
 		t.Errorf("stored value after removing its option = %q %v, want 4 kept", v, ok)
 	}
 
 	for name, err := range map[string]error{
 		"add to unknown field":    a.em.AddDropdownOption(999, 1, "X"),
-		"add to a non-dropdown":   a.em.AddDropdownOption(3, 1, "X"),
-		"add an existing id":      a.em.AddDropdownOption(1, 1, "Again"),
-		"add id 0":                a.em.AddDropdownOption(1, 0, "Zero"),
-		"add an empty label":      a.em.AddDropdownOption(1, 9, ""),
-		"remove an unknown id":    a.em.RemoveDropdownOption(1, 42),
-		"remove from a text":      a.em.RemoveDropdownOption(3, 1),
+		"add to a non-dropdown":   a.em.AddDropdownOption(vendor, 1, "X"),
+		"add an existing id":      a.em.AddDropdownOption(priority, 1, "Again"),
+		"add id 0":                a.em.AddDropdownOption(priority, 0, "Zero"),
+		"add an empty label":      a.em.AddDropdownOption(priority, 9, ""),
+		"remove an unknown id":    a.em.RemoveDropdownOption(priority, 42),
+		"remove from a text":      a.em.RemoveDropdownOption(vendor, 1),
 		"rename an unknown field": a.em.RenameCustomField(999, "X"),
-		"rename to empty":         a.em.RenameCustomField(3, ""),
+		"rename to empty":         a.em.RenameCustomField(vendor, ""),
 	} {
 		if err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if opts := a.field(t, 1)["options"].(map[string]any); len(opts) != 2 {
+	if opts := a.field(t, priority)["options"].(map[string]any); len(opts) != 2 {
 		t.Errorf("failed calls changed the options: %v", opts)
 	}
 }
 
 func TestAdminRenameCustomField(t *testing.T) {
 	a := newAdminAPI(t)
-	if err := a.em.RenameCustomField(3, "Order Reference"); err != nil {
+	vendor := a.fieldID(t, "Vendor")
+	if err := a.em.RenameCustomField(vendor, "Reseller"); err != nil {
 		t.Fatal(err)
 	}
-	if name := a.field(t, 3)["name"]; name != "Order Reference" {
+	if name := a.field(t, vendor)["name"]; name != "Reseller" {
 		t.Errorf("name = %v", name)
 	}
 }

@@ -78,6 +78,11 @@ func sampleStore() *store {
 	for i := 1; i <= sampleConversations; i++ {
 		g.addConversation(i)
 	}
+	// Everything below draws from the generator after the conversations, so it leaves them
+	// as they were.
+	g.completeFirstConversation()
+	g.addNewcomers()
+	g.addWebhooks()
 	return g.s
 }
 
@@ -135,9 +140,12 @@ func field(id int, name, typ string, sortOrder int, required bool, options ...fi
 	return &customField{id: id, name: name, typ: typ, options: options, required: required, sortOrder: sortOrder}
 }
 
-// addMailboxes adds Support, Billing and Sales. Each has custom fields of every type, no two
-// alike; field ids are unique across mailboxes. "required" is informational, as in FreeScout:
-// the API does not enforce it.
+// addMailboxes adds Support, Billing and Sales. Each has custom fields of every type, two
+// dropdowns among them, no two mailboxes alike; field ids are unique across mailboxes, as
+// FreeScout numbers them in one table. Support's fields are the reference's (ids 18, 19, 37,
+// 38 and 39, with its names, types, options and sort orders, which leave gaps) plus a
+// second dropdown, Product. "required" is informational, as in FreeScout: the API does not
+// enforce it.
 func (g *sampler) addMailboxes() {
 	mailboxes := []*mailbox{
 		{
@@ -145,12 +153,12 @@ func (g *sampler) addMailboxes() {
 			createdAt: day(2022, time.March, 7, 9, 30, 2), updatedAt: day(2025, time.June, 2, 8, 15, 27),
 			access: []int{1, 2, 3, 4, 6, 8},
 			fields: []*customField{
-				field(1, "Priority", fieldDropdown, 1, true, opt(1, "Low"), opt(2, "Medium"), opt(3, "High")),
-				field(2, "Product", fieldDropdown, 2, false, opt(1, "Web App"), opt(2, "Mobile App"), opt(3, "API"), opt(4, "Integrations")),
-				field(3, "Order Number", fieldSingleline, 3, false),
-				field(4, "Steps to Reproduce", fieldMultiline, 4, false),
-				field(5, "Purchase Date", fieldDate, 5, false),
-				field(6, "Affected Users", fieldNumber, 6, false),
+				field(18, "Priority", fieldDropdown, 1, false, opt(1, "Low"), opt(2, "Medium"), opt(3, "High")),
+				field(20, "Product", fieldDropdown, 2, false, opt(1, "Web App"), opt(2, "Mobile App"), opt(3, "API"), opt(4, "Integrations")),
+				field(19, "Purchase Date", fieldDate, 3, false),
+				field(37, "Vendor", fieldSingleline, 6, false),
+				field(38, "Comments", fieldMultiline, 7, false),
+				field(39, "Amount", fieldNumber, 8, false),
 			},
 		},
 		{
@@ -176,7 +184,7 @@ func (g *sampler) addMailboxes() {
 				field(15, "Company Size", fieldDropdown, 3, false, opt(1, "1-10"), opt(2, "11-50"), opt(3, "51-200"), opt(4, "201+")),
 				field(16, "Expected Close", fieldDate, 4, false),
 				field(17, "Competitor", fieldSingleline, 5, false),
-				field(18, "Requirements", fieldMultiline, 6, false),
+				field(21, "Requirements", fieldMultiline, 6, false),
 			},
 		},
 	}
@@ -195,22 +203,27 @@ func (g *sampler) addFolders() {
 		{folderUnassigned, "Unassigned"}, {folderDrafts, "Drafts"}, {folderAssigned, "Assigned"},
 		{folderClosed, "Closed"}, {folderSpam, "Spam"}, {folderDeleted, "Deleted"},
 	}
-	id := 0
-	add := func(f *folder) {
-		id++
-		f.id = id
-		g.s.folders = append(g.s.folders, f)
-		g.s.folderByID[id] = f
-	}
 	for _, mb := range byID(g.s.mailboxes) {
 		for _, sf := range shared {
-			add(&folder{mailboxID: mb.id, name: sf.name, typ: sf.typ})
+			g.addFolder(&folder{mailboxID: mb.id, name: sf.name, typ: sf.typ})
 		}
 		for _, uid := range mb.access {
-			add(&folder{mailboxID: mb.id, name: "Mine", typ: folderMine, userID: uid})
-			add(&folder{mailboxID: mb.id, name: "Starred", typ: folderStarred, userID: uid})
+			g.addUserFolders(mb.id, uid)
 		}
 	}
+}
+
+// addFolder adds f with the next folder id.
+func (g *sampler) addFolder(f *folder) {
+	f.id = len(g.s.folders) + 1
+	g.s.folders = append(g.s.folders, f)
+	g.s.folderByID[f.id] = f
+}
+
+// addUserFolders adds the user's Mine and Starred folders in the mailbox.
+func (g *sampler) addUserFolders(mailboxID, userID int) {
+	g.addFolder(&folder{mailboxID: mailboxID, name: "Mine", typ: folderMine, userID: userID})
+	g.addFolder(&folder{mailboxID: mailboxID, name: "Starred", typ: folderStarred, userID: userID})
 }
 
 // addTags adds the tags; "legacy" is on no conversation.
@@ -223,13 +236,14 @@ func (g *sampler) addTags() {
 	}
 }
 
-// addCustomerFields adds the customer field definitions (Customer Fields module).
+// addCustomerFields adds the customer field definitions (Customer Fields module). Their ids
+// are a table of their own; Account ID is 37, the id of the reference's customer_fields example.
 func (g *sampler) addCustomerFields() {
 	g.s.customerFields = []*customField{
 		field(11, "Age", fieldNumber, 1, false),
 		field(2, "Gender", fieldDropdown, 2, false, opt(1, "Male"), opt(2, "Female"), opt(3, "Non-binary"), opt(4, "Prefer not to say")),
 		field(4, "Customer Tier", fieldDropdown, 3, false, opt(1, "Bronze"), opt(2, "Silver"), opt(3, "Gold"), opt(5, "Platinum")),
-		field(7, "Account ID", fieldSingleline, 4, false),
+		field(37, "Account ID", fieldSingleline, 4, false),
 		field(13, "Birthday", fieldDate, 5, false),
 		field(15, "Preferences", fieldMultiline, 6, false),
 	}
@@ -325,7 +339,7 @@ func (g *sampler) addCustomers() {
 			c.fields[4] = pick(&g.rng, []string{"1", "2", "3", "5"})
 		}
 		if full || g.chance(40) {
-			c.fields[7] = fmt.Sprintf("ACC-%05d", 10000+i*37)
+			c.fields[37] = fmt.Sprintf("ACC-%05d", 10000+i*37)
 		}
 		if full || g.chance(15) {
 			c.fields[13] = day(1960+g.intn(44), time.Month(1+g.intn(12)), 1+g.intn(28), 0, 0, 0).Format(layoutDate)
@@ -415,6 +429,7 @@ func (g *sampler) addConversation(i int) {
 	tx := g.tx
 	mbID := 1
 	switch r := g.intn(100); {
+	case i == 1: // the reference's examples use Support's field ids on conversation 1
 	case r >= 80:
 		mbID = 3
 	case r >= 50:
@@ -706,6 +721,12 @@ func (g *sampler) sampleExtras(c *conversation, mb *mailbox, lastAt time.Time) {
 	if c.assigneeID == 0 || !g.chance(30) {
 		return
 	}
+	g.addTimelogs(c, mb, lastAt)
+}
+
+// addTimelogs adds one to three finished timelogs, mostly by the assignee, between the
+// conversation's creation and lastAt; the newest may be paused on an active conversation.
+func (g *sampler) addTimelogs(c *conversation, mb *mailbox, lastAt time.Time) {
 	var logs []*timelog
 	for range g.between(1, 3) {
 		u := c.assigneeID
@@ -754,12 +775,91 @@ func (g *sampler) fieldValue(f *customField, created time.Time) string {
 			"Customer asked for a call back.\nPrefers mornings.", "Needs SSO and audit logs.\nBudget approved for Q1."})
 	}
 	switch f.name {
-	case "Order Number":
-		return fmt.Sprintf("ORD-%06d", g.between(100000, 999999))
 	case "Invoice Number":
 		return fmt.Sprintf("INV-%d-%04d", created.Year(), g.between(1, 9999))
 	case "Competitor":
 		return pick(&g.rng, []string{"Zendesk", "Help Scout", "Freshdesk", "Intercom", "Front"})
+	case "Vendor":
+		return pick(&g.rng, []string{"Direct", "App Store", "Google Play", "AWS Marketplace", "SoftwareOne", "Shopify App Store"})
 	}
 	return "Example value"
+}
+
+// completeFirstConversation gives conversation 1, which the reference's examples read and
+// change, what the reference shows on it: custom-field values (every Support field), tags
+// and timelogs.
+func (g *sampler) completeFirstConversation() {
+	c := g.s.conversations[1]
+	mb := g.s.mailboxes[c.mailboxID]
+	if len(c.fields) == 0 {
+		for _, f := range mb.fields {
+			c.fields[f.id] = g.fieldValue(f, c.createdAt)
+		}
+	}
+	if len(c.tagIDs) == 0 {
+		c.tagIDs = []int{g.s.tagByName("overdue").id}
+	}
+	if len(c.timelogs) == 0 {
+		g.addTimelogs(c, mb, c.threads[0].createdAt)
+	}
+}
+
+// addNewcomers adds users 15 and 33, the ids of the reference's examples (FreeScout's user ids
+// have gaps), who joined Support in autumn 2025, and gives James (7) access to Support too, as
+// the reference's examples expect of user 7. Access came after the sample conversations, so
+// none of them is assigned one; granting it made their Mine and Starred folders, which
+// FreeScout numbers after the existing ones.
+func (g *sampler) addNewcomers() {
+	specs := []struct {
+		id                                     int
+		first, last, alt, job, phone, tz, lang string
+		photo                                  bool
+		created                                time.Time
+		mailboxes                              []int
+	}{
+		{15, "Elif", "Demir", "", "Support Agent", "+90 212 555 0142", "Europe/Istanbul", "tr", true,
+			day(2025, time.September, 15, 8, 2, 11), []int{1}},
+		{33, "Maya", "Lindgren", "maya@example.net", "Support Team Lead", "+46 8 555 012 34", "Europe/Stockholm", "sv", false,
+			day(2025, time.October, 6, 7, 45, 30), []int{1, 2}},
+	}
+	g.grantAccess(7, 1)
+	for _, sp := range specs {
+		u := &user{
+			id:              sp.id,
+			firstName:       sp.first,
+			lastName:        sp.last,
+			email:           slug(sp.first) + "." + slug(sp.last) + "@example.com",
+			role:            "user",
+			alternateEmails: sp.alt,
+			jobTitle:        sp.job,
+			phone:           sp.phone,
+			timezone:        sp.tz,
+			language:        sp.lang,
+			createdAt:       sp.created,
+			updatedAt:       sp.created.AddDate(0, 0, 9).Add(5437 * time.Second),
+		}
+		if sp.photo {
+			u.photoURL = "https://support.example.com/storage/users/" + g.hex(32) + ".jpg"
+		}
+		g.s.users[u.id] = u
+		g.s.last.user = max(g.s.last.user, u.id)
+		for _, mbID := range sp.mailboxes {
+			g.grantAccess(u.id, mbID)
+		}
+	}
+}
+
+// grantAccess lets the user work in the mailbox and adds the user's folders there.
+func (g *sampler) grantAccess(userID, mailboxID int) {
+	mb := g.s.mailboxes[mailboxID]
+	mb.access = append(mb.access, userID)
+	slices.Sort(mb.access)
+	g.addUserFolders(mailboxID, userID)
+}
+
+// addWebhooks adds webhook 1, the one the reference's delete example removes.
+func (g *sampler) addWebhooks() {
+	h := &webhook{id: next(&g.s.last.webhook), url: "https://automation.example.com/hooks/freescout",
+		events: []string{"convo.created", "convo.customer.reply.created", "convo.status"}}
+	g.s.webhooks[h.id] = h
 }

@@ -8,7 +8,7 @@
 // answers that carry only a Resource-ID header, 204 answers without a body and error bodies
 // with or without an errorCode.
 //
-// New loads deterministic sample data (three mailboxes, eight users, fifty customers and 240
+// New loads deterministic sample data (three mailboxes, ten users, fifty customers and 240
 // conversations dated before a fixed reference time) that writes then change in memory.
 // Latency, fault injection and per-route request counts make it useful for tests and
 // benchmarks; the gateway's demo mode and frontend developers use it standalone.

@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,4 +244,22 @@ func errorPaths(t testing.TB, res response) []string {
 		paths = append(paths, str(e["path"]))
 	}
 	return paths
+}
+
+// fieldIDs reads a mailbox's custom-field definitions from the emulator and returns a lookup of
+// their ids by name; a name the mailbox lacks fails the test.
+func (c *client) fieldIDs(mailboxID int) func(name string) int {
+	c.t.Helper()
+	byName := map[string]int{}
+	for _, f := range items(c.t, c.get(fmt.Sprintf("/api/mailboxes/%d/custom_fields", mailboxID)), "custom_fields") {
+		byName[str(f["name"])] = num(f["id"])
+	}
+	return func(name string) int {
+		c.t.Helper()
+		id, ok := byName[name]
+		if !ok {
+			c.t.Fatalf("mailbox %d has no custom field %q (it has %v)", mailboxID, name, byName)
+		}
+		return id
+	}
 }

@@ -28,6 +28,8 @@ func threadsOf(conv map[string]any) []map[string]any {
 
 func TestCreateConversation(t *testing.T) {
 	c := newClient(t)
+	field := c.fieldIDs(1)
+	vendor, priority, amount, purchased := field("Vendor"), field("Priority"), field("Amount"), field("Purchase Date")
 	_, before, _, _ := page(t, c.get("/api/customers?pageSize=1"))
 	id := c.create("/api/conversations", map[string]any{
 		"type": "email", "mailboxId": 1, "subject": "Hi there",
@@ -39,8 +41,8 @@ func TestCreateConversation(t *testing.T) {
 				"customer": map[string]any{"email": "mark@example.org", "firstName": "Mark"}},
 		},
 		"imported": true, "assignTo": 3, "status": "pending",
-		"customFields": []any{map[string]any{"id": 3, "value": "ORD-1"}, map[string]any{"id": 1, "value": 3},
-			map[string]any{"id": 6, "value": 42}, map[string]any{"id": 5, "value": "2025-03-15"}},
+		"customFields": []any{map[string]any{"id": vendor, "value": "SoftwareOne"}, map[string]any{"id": priority, "value": 3},
+			map[string]any{"id": amount, "value": 42}, map[string]any{"id": purchased, "value": "2025-03-15"}},
 		"createdAt": "2020-03-16T14:07:23Z",
 	})
 	if id != 241 {
@@ -75,7 +77,7 @@ func TestCreateConversation(t *testing.T) {
 		t.Errorf("message thread createdBy = %v", cb)
 	}
 	fields := fieldsByID(conv["customFields"])
-	for fid, want := range map[int][2]string{3: {"ORD-1", ""}, 1: {"3", "High"}, 6: {"42", ""}, 5: {"2025-03-15", ""}} {
+	for fid, want := range map[int][2]string{vendor: {"SoftwareOne", ""}, priority: {"3", "High"}, amount: {"42", ""}, purchased: {"2025-03-15", ""}} {
 		if f := fields[fid]; f == nil || f["value"] != want[0] || f["text"] != want[1] {
 			t.Errorf("custom field %d = %v, want value %q text %q", fid, f, want[0], want[1])
 		}
@@ -124,6 +126,7 @@ func TestCreateConversation(t *testing.T) {
 
 func TestCreateConversationValidation(t *testing.T) {
 	c := newClient(t)
+	priority, currency := c.fieldIDs(1)("Priority"), c.fieldIDs(2)("Currency")
 	valid := func() map[string]any {
 		return map[string]any{
 			"type": "email", "mailboxId": 1, "subject": "S", "customer": map[string]any{"email": "x@example.org"},
@@ -157,8 +160,8 @@ func TestCreateConversationValidation(t *testing.T) {
 		{"thread without text", with("threads", []any{map[string]any{"type": "customer"}}), []string{"threads[0].text"}},
 		{"unknown assignee", with("assignTo", 99), []string{"assignTo"}},
 		{"bad createdAt", with("createdAt", "yesterday"), []string{"createdAt"}},
-		{"custom field of another mailbox", with("customFields", []any{map[string]any{"id": 7, "value": "1"}}), []string{"customFields[0].id"}},
-		{"bad dropdown value", with("customFields", []any{map[string]any{"id": 1, "value": 9}}), []string{"customFields[0].value"}},
+		{"custom field of another mailbox", with("customFields", []any{map[string]any{"id": currency, "value": "1"}}), []string{"customFields[0].id"}},
+		{"bad dropdown value", with("customFields", []any{map[string]any{"id": priority, "value": 9}}), []string{"customFields[0].value"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -274,7 +277,11 @@ func TestDeleteConversation(t *testing.T) {
 
 func TestUpdateCustomFields(t *testing.T) {
 	c := newClient(t)
-	// a Support conversation (fields 1..6: Priority, Product, Order Number, Steps, Purchase Date, Affected Users)
+	// a Support conversation, with a field of every type
+	field := c.fieldIDs(1)
+	priority, product, vendor, comments, purchased, amount := field("Priority"), field("Product"), field("Vendor"),
+		field("Comments"), field("Purchase Date"), field("Amount")
+	currency := c.fieldIDs(2)("Currency")
 	id := num(items(t, c.get("/api/conversations?mailboxId=1&pageSize=1&"+allStatuses), "conversations")[0]["id"])
 	path := fmt.Sprintf("/api/conversations/%d", id)
 	put := func(fields ...any) response {
@@ -282,25 +289,25 @@ func TestUpdateCustomFields(t *testing.T) {
 	}
 	f := func(id int, v any) map[string]any { return map[string]any{"id": id, "value": v} }
 
-	if res := put(f(1, 2), f(3, "ORD-7"), f(4, "line one\nline two"), f(5, "2025-02-28"), f(6, 12.5)); res.status != http.StatusNoContent {
+	if res := put(f(priority, 2), f(vendor, "AWS Marketplace"), f(comments, "line one\nline two"), f(purchased, "2025-02-28"), f(amount, 12.5)); res.status != http.StatusNoContent {
 		t.Fatalf("status %d: %s", res.status, res.body)
 	}
-	if res := put(f(2, "4"), f(6, "13")); res.status != http.StatusNoContent { // merge: others stay
+	if res := put(f(product, "4"), f(amount, "13")); res.status != http.StatusNoContent { // merge: others stay
 		t.Fatalf("status %d: %s", res.status, res.body)
 	}
 	fields := fieldsByID(c.get(path)["customFields"])
-	want := map[int][2]string{1: {"2", "Medium"}, 2: {"4", "Integrations"}, 3: {"ORD-7", ""},
-		4: {"line one\nline two", ""}, 5: {"2025-02-28", ""}, 6: {"13", ""}}
+	want := map[int][2]string{priority: {"2", "Medium"}, product: {"4", "Integrations"}, vendor: {"AWS Marketplace", ""},
+		comments: {"line one\nline two", ""}, purchased: {"2025-02-28", ""}, amount: {"13", ""}}
 	for fid, w := range want {
 		if got := fields[fid]; got == nil || got["value"] != w[0] || got["text"] != w[1] {
 			t.Errorf("field %d = %v, want value %q text %q", fid, got, w[0], w[1])
 		}
 	}
-	if put(f(3, "")).status != http.StatusNoContent {
+	if put(f(vendor, "")).status != http.StatusNoContent {
 		t.Fatal("clearing a field failed")
 	}
-	if _, ok := fieldsByID(c.get(path)["customFields"])[3]; ok {
-		t.Error("field 3 not cleared by an empty value")
+	if _, ok := fieldsByID(c.get(path)["customFields"])[vendor]; ok {
+		t.Errorf("field %d not cleared by an empty value", vendor)
 	}
 
 	tests := []struct {
@@ -308,31 +315,31 @@ func TestUpdateCustomFields(t *testing.T) {
 		field map[string]any
 		path  string
 	}{
-		{"dropdown option that does not exist", f(1, 9), "customFields[0].value"},
-		{"dropdown label instead of id", f(1, "High"), "customFields[0].value"},
-		{"dropdown fraction", f(1, 2.5), "customFields[0].value"},
-		{"date not ISO", f(5, "03/15/2025"), "customFields[0].value"},
-		{"date that does not exist", f(5, "2025-02-30"), "customFields[0].value"},
-		{"date with a time", f(5, "2025-02-28T10:00:00Z"), "customFields[0].value"},
-		{"number given text", f(6, "twelve"), "customFields[0].value"},
-		{"number given NaN", f(6, "NaN"), "customFields[0].value"},
-		{"number given a boolean", f(6, true), "customFields[0].value"},
-		{"singleline given an object", f(3, map[string]any{"a": 1}), "customFields[0].value"},
-		{"singleline too long", f(3, strings.Repeat("x", 256)), "customFields[0].value"},
-		{"field of another mailbox", f(7, "1"), "customFields[0].id"},
+		{"dropdown option that does not exist", f(priority, 9), "customFields[0].value"},
+		{"dropdown label instead of id", f(priority, "High"), "customFields[0].value"},
+		{"dropdown fraction", f(priority, 2.5), "customFields[0].value"},
+		{"date not ISO", f(purchased, "03/15/2025"), "customFields[0].value"},
+		{"date that does not exist", f(purchased, "2025-02-30"), "customFields[0].value"},
+		{"date with a time", f(purchased, "2025-02-28T10:00:00Z"), "customFields[0].value"},
+		{"number given text", f(amount, "twelve"), "customFields[0].value"},
+		{"number given NaN", f(amount, "NaN"), "customFields[0].value"},
+		{"number given a boolean", f(amount, true), "customFields[0].value"},
+		{"singleline given an object", f(vendor, map[string]any{"a": 1}), "customFields[0].value"},
+		{"singleline too long", f(vendor, strings.Repeat("x", 256)), "customFields[0].value"},
+		{"field of another mailbox", f(currency, "1"), "customFields[0].id"},
 		{"unknown field", f(999, "1"), "customFields[0].id"},
 		{"field without id", map[string]any{"value": "1"}, "customFields[0].id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			paths := errorPaths(t, put(f(1, 3), tt.field))
+			paths := errorPaths(t, put(f(priority, 3), tt.field))
 			if want := strings.Replace(tt.path, "[0]", "[1]", 1); !slices.Equal(paths, []string{want}) {
 				t.Errorf("error paths = %v, want [%s]", paths, want)
 			}
 		})
 	}
-	if got := fieldsByID(c.get(path)["customFields"])[1]; got["value"] != "2" {
-		t.Errorf("a rejected update changed field 1 to %v", got["value"])
+	if got := fieldsByID(c.get(path)["customFields"])[priority]; got["value"] != "2" {
+		t.Errorf("a rejected update changed Priority to %v", got["value"])
 	}
 	if paths := errorPaths(t, c.do(http.MethodPut, path+"/custom_fields", map[string]any{})); !slices.Equal(paths, []string{"customFields"}) {
 		t.Errorf("missing customFields: paths %v", paths)
@@ -688,7 +695,9 @@ func TestMailboxes(t *testing.T) {
 		{"", []int{1, 2, 3}},
 		{"?userId=1", []int{1, 2, 3}},
 		{"?userId=5", []int{2}},
-		{"?userId=7", []int{3}},
+		{"?userId=7", []int{1, 3}}, // Support and Sales
+		{"?userId=15", []int{1}},
+		{"?userId=33", []int{1, 2}},
 		{"?userId=99", []int{}},
 		{"?pageSize=2&page=2", []int{3}},
 	}
