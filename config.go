@@ -108,11 +108,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return cfg, fmt.Errorf("LISTEN_ADDR / --listen: want host:port such as 127.0.0.1:8080, got %q", cfg.listen)
 	}
 	if cfg.redisURL != "" {
-		c, err := cache.NewRedis(cfg.redisURL, cache.RedisOptions{}) // parses only; connects lazily
-		if err != nil {
+		if err := cache.ValidateURL(cfg.redisURL); err != nil {
 			return cfg, fmt.Errorf("REDIS_URL / --redis-url: %w", err)
 		}
-		_ = c.Close()
 	}
 	if cfg.demo {
 		return cfg, nil

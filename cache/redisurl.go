@@ -60,12 +60,23 @@ func parseRedisURL(raw string) (redisConfig, error) {
 		if _, err2 := parseRedisURLUnredacted(safe); err2 != nil {
 			err = err2
 		} else {
-			return redisConfig{}, errors.New("cache: invalid redis url: malformed user or password " +
-				"(percent-encode reserved characters such as @ : / ? # %)")
+			return redisConfig{}, fmt.Errorf("%w: malformed user or password "+
+				"(percent-encode reserved characters such as @ : / ? # %%)", ErrInvalidURL)
 		}
 	}
-	return redisConfig{}, fmt.Errorf("cache: invalid redis url: %w", err)
+	return redisConfig{}, fmt.Errorf("%w: %w", ErrInvalidURL, err)
 }
+
+// ValidateURL reports whether NewRedis can use rawURL, without creating a
+// client: for checking configuration at start.
+func ValidateURL(rawURL string) error {
+	_, err := parseRedisURL(rawURL)
+	return err
+}
+
+// ErrInvalidURL is wrapped by every error NewRedis returns for a URL it
+// cannot use. Such errors never contain the URL's password.
+var ErrInvalidURL = errors.New("cache: invalid redis url")
 
 // parseRedisURLUnredacted does the work of parseRedisURL; its errors may
 // contain parts of raw, but never raw as a whole.

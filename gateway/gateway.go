@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	var c cache.Cache = cache.NewMemory()
 	if cfg.RedisURL != "" {
 		if c, err = cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix, OpTimeout: cfg.CacheOpTimeout}); err != nil {
-			return nil, fmt.Errorf("redis url: %w", err)
+			return nil, err // wraps cache.ErrInvalidURL
 		}
 	}
 	store := cache.NewStore(c, cache.StoreOptions{TTL: cfg.CacheTTL, Logger: logger, OnFallback: m.cacheFallback})
@@ -98,9 +98,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 
 // Handler returns the gateway's HTTP handler.
 func (a *Gateway) Handler() http.Handler { return a.handler }
-
-// Metrics returns the gateway's Prometheus registry.
-func (a *Gateway) Metrics() *prometheus.Registry { return a.metrics.reg }
 
 // Close releases the cache connection.
 func (a *Gateway) Close() error { return a.cache.Close() }
