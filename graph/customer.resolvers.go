@@ -130,13 +130,10 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if items, err = r.withCustomerFields(ctx, items); err != nil {
 		return nil, err
 	}
-	conn := &model.CustomerConnection{Edges: []*model.CustomerEdge{}, Nodes: []*model.Customer{}, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}
-	for i := range items {
-		n := toCustomer(&items[i])
-		conn.Nodes = append(conn.Nodes, n)
-		conn.Edges = append(conn.Edges, &model.CustomerEdge{Cursor: paging.Cursor(offset + i), Node: n})
-	}
-	return conn, nil
+	nodes, edges := nodesAndEdges(items, offset, toCustomer, func(c string, n *model.Customer) *model.CustomerEdge {
+		return &model.CustomerEdge{Cursor: c, Node: n}
+	})
+	return &model.CustomerConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}, nil
 }
 
 // Customer returns CustomerResolver implementation.

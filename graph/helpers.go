@@ -81,16 +81,26 @@ func pageInfo(offset, n, total int) *model.PageInfo {
 	return pi
 }
 
-func conversationConnection(items []upstream.Conversation, offset, total int, hasNext bool) *model.ConversationConnection {
-	c := &model.ConversationConnection{Edges: []*model.ConversationEdge{}, Nodes: []*model.Conversation{}, TotalCount: total}
+// nodesAndEdges turns the window of a list that starts at offset into a
+// connection's nodes and its edges, which carry the same nodes with their
+// cursors.
+func nodesAndEdges[T, N, E any](items []T, offset int, node func(*T) N, edge func(cursor string, n N) E) ([]N, []E) {
+	nodes, edges := make([]N, 0, len(items)), make([]E, 0, len(items))
 	for i := range items {
-		n := toConversation(&items[i])
-		c.Nodes = append(c.Nodes, n)
-		c.Edges = append(c.Edges, &model.ConversationEdge{Cursor: paging.Cursor(offset + i), Node: n})
+		n := node(&items[i])
+		nodes = append(nodes, n)
+		edges = append(edges, edge(paging.Cursor(offset+i), n))
 	}
-	c.PageInfo = pageInfo(offset, len(items), total)
-	c.PageInfo.HasNextPage = hasNext
-	return c
+	return nodes, edges
+}
+
+func conversationConnection(items []upstream.Conversation, offset, total int, hasNext bool) *model.ConversationConnection {
+	nodes, edges := nodesAndEdges(items, offset, toConversation, func(c string, n *model.Conversation) *model.ConversationEdge {
+		return &model.ConversationEdge{Cursor: c, Node: n}
+	})
+	pi := pageInfo(offset, len(items), total)
+	pi.HasNextPage = hasNext
+	return &model.ConversationConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pi}
 }
 
 // userErrorRenames map FreeScout's body parameter names onto the GraphQL

@@ -111,15 +111,13 @@ func (r *queryResolver) Mailboxes(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	items := paging.Slice(all, offset, limit)
-	conn := &model.MailboxConnection{Edges: []*model.MailboxEdge{}, Nodes: []*model.Mailbox{}, TotalCount: len(all), PageInfo: pageInfo(offset, len(items), len(all))}
 	ids := mailboxIDs(items)
-	for i := range items {
-		n := toMailbox(&items[i])
+	nodes, edges := nodesAndEdges(items, offset, func(m *upstream.Mailbox) *model.Mailbox {
+		n := toMailbox(m)
 		n.Siblings = ids
-		conn.Nodes = append(conn.Nodes, n)
-		conn.Edges = append(conn.Edges, &model.MailboxEdge{Cursor: paging.Cursor(offset + i), Node: n})
-	}
-	return conn, nil
+		return n
+	}, func(c string, n *model.Mailbox) *model.MailboxEdge { return &model.MailboxEdge{Cursor: c, Node: n} })
+	return &model.MailboxConnection{Edges: edges, Nodes: nodes, TotalCount: len(all), PageInfo: pageInfo(offset, len(items), len(all))}, nil
 }
 
 // Folder returns FolderResolver implementation.

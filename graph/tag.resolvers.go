@@ -29,11 +29,7 @@ func (r *queryResolver) Tags(ctx context.Context, first *int, after *string, con
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.TagConnection{Edges: []*model.TagEdge{}, Nodes: []*model.Tag{}, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}
-	for i := range items {
-		n := toTag(items[i], true)
-		conn.Nodes = append(conn.Nodes, n)
-		conn.Edges = append(conn.Edges, &model.TagEdge{Cursor: paging.Cursor(offset + i), Node: n})
-	}
-	return conn, nil
+	nodes, edges := nodesAndEdges(items, offset, func(t *upstream.Tag) *model.Tag { return toTag(*t, true) },
+		func(c string, n *model.Tag) *model.TagEdge { return &model.TagEdge{Cursor: c, Node: n} })
+	return &model.TagConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}, nil
 }

@@ -95,13 +95,10 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string, em
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.UserConnection{Edges: []*model.UserEdge{}, Nodes: []*model.User{}, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}
-	for i := range items {
-		n := toUser(&items[i])
-		conn.Nodes = append(conn.Nodes, n)
-		conn.Edges = append(conn.Edges, &model.UserEdge{Cursor: paging.Cursor(offset + i), Node: n})
-	}
-	return conn, nil
+	nodes, edges := nodesAndEdges(items, offset, toUser, func(c string, n *model.User) *model.UserEdge {
+		return &model.UserEdge{Cursor: c, Node: n}
+	})
+	return &model.UserConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}, nil
 }
 
 // Mailboxes is the resolver for the mailboxes field.
