@@ -170,7 +170,7 @@ func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := newFlagSet("emulator", stderr)
 	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
 	key := fs.String("api-key", "", "API key clients must present (required)")
-	latency := fs.Duration("latency", 0, "latency added to every request, e.g. 20ms")
+	latency := fs.Duration("latency", 0, "how long every answer takes (reads are held until then, writes wait first), e.g. 20ms")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

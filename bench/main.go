@@ -7,7 +7,7 @@
 //	go run ./bench -out bench/out/table.md # also write the table to a file
 //
 // It starts the FreeScout emulator in this process with the injected
-// latency, builds the real gateway binary with `go build` into a temporary
+// latency (FreeScout's response time, see emulator.Options.Latency), builds the real gateway binary with `go build` into a temporary
 // directory, and runs it as a subprocess pointed at the emulator: a fresh
 // process per query, so that the first request meets cold caches. Each
 // query is asked once cold, once warm, then -runs times more for the
@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency the emulator adds to every FreeScout request")
+	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "how long the emulator takes to answer each FreeScout request")
 	fs.IntVar(&o.runs, "runs", 50, "timed runs per query (after one cold and one warm run)")
 	fs.StringVar(&o.out, "out", "", "also write the report (markdown) to this file")
 	only := fs.String("queries", "", "comma-separated query names to run (default: all)")

@@ -1,7 +1,10 @@
 package emulator
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"io"
 	"maps"
 	"net/http"
 	"sync"
@@ -15,8 +18,13 @@ type Options struct {
 	// authentication methods (api_key query parameter, HTTP Basic user name or the
 	// X-FreeScout-API-Key header). Empty disables authentication.
 	APIKey string
-	// Latency is added to every request as a sleep that ends early, without an answer,
-	// when the request's context is done. Concurrent requests sleep concurrently.
+	// Latency is how long FreeScout takes to answer, measured from the request's
+	// arrival: a GET is answered right away but its answer is held until the latency
+	// has passed, so the emulator's own work counts as part of the latency instead of
+	// adding to it (a slow real server's response time includes its work too); any
+	// other request waits the latency first and only then takes effect, so a write
+	// whose client gave up never lands. The wait ends early, without an answer, when
+	// the request's context is done. Concurrent requests wait concurrently.
 	Latency time.Duration
 }
 
@@ -54,29 +62,62 @@ func (e *Emulator) SetLatency(d time.Duration) {
 
 // ServeHTTP answers one FreeScout API request.
 //
-// Every request is counted first (see Count), then delayed by the latency, then given an
-// injected fault if one matches; only then are unknown paths (404), CORS preflights
-// (OPTIONS), wrong methods (405), authentication (401) and the endpoint itself handled.
+// Every request is counted first (see Count); then an injected fault that matches is
+// applied once the latency has passed. Otherwise unknown paths (404), CORS preflights
+// (OPTIONS), wrong methods (405), authentication (401) and the endpoint itself are
+// handled, and the answer is sent once the latency (see Options.Latency) has passed.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	latency := time.Duration(e.latency.Load())
+	due := time.Now().Add(latency)
 	rt, id := matchPath(e.routes, r.URL.Path)
-	var handle handlerFunc
-	key := ""
-	if rt != nil {
-		handle = rt.handler(r.Method)
-		key = r.Method + " " + rt.pattern
-	}
-	e.counts.add(key)
+	e.counts.add(routeKey(rt, r.Method))
 
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "Resource-ID")
 
-	if !sleep(r.Context(), time.Duration(e.latency.Load())) {
+	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
+		if waitUntil(r.Context(), due) {
+			applyFault(w, r, f)
+		}
 		return
 	}
-	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
-		applyFault(w, r, f)
+	if r.Method != http.MethodGet || latency <= 0 {
+		if latency > 0 {
+			// Read the body now: only then does the server notice a client that
+			// gives up during the wait, and end the request's context.
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		if waitUntil(r.Context(), due) {
+			e.answer(w, r, rt, id)
+		}
 		return
+	}
+	held := &heldAnswer{header: h}
+	e.answer(held, r, rt, id)
+	if waitUntil(r.Context(), due) {
+		held.sendTo(w)
+	}
+}
+
+// routeKey is the key a request is counted under (see Count).
+func routeKey(rt *pathRoute, method string) string {
+	if rt == nil {
+		return ""
+	}
+	return method + " " + rt.pattern
+}
+
+// answer handles a request that no fault matched.
+func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, rt *pathRoute, id int) {
+	h := w.Header()
+	var handle handlerFunc
+	if rt != nil {
+		handle = rt.handler(r.Method)
 	}
 	switch {
 	case rt == nil:
@@ -100,19 +141,50 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sleep waits for d or until ctx is done and reports whether the request should go on.
-func sleep(ctx context.Context, d time.Duration) bool {
+// waitUntil waits until t or until ctx is done and reports whether the request should
+// go on.
+func waitUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
 	select {
-	case <-t.C:
+	case <-timer.C:
 		return true
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// heldAnswer is an http.ResponseWriter that keeps an answer until sendTo passes
+// it on. Its header is the real writer's, so headers set before the answer
+// (CORS) and by it end up in one place.
+type heldAnswer struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (a *heldAnswer) Header() http.Header { return a.header }
+
+func (a *heldAnswer) WriteHeader(status int) {
+	if a.status == 0 {
+		a.status = status
+	}
+}
+
+func (a *heldAnswer) Write(b []byte) (int, error) {
+	a.WriteHeader(http.StatusOK)
+	a.body = append(a.body, b...)
+	return len(b), nil
+}
+
+// sendTo writes the held answer to w, whose header is already a.header.
+func (a *heldAnswer) sendTo(w http.ResponseWriter) {
+	w.WriteHeader(cmp.Or(a.status, http.StatusOK))
+	_, _ = w.Write(a.body)
 }
 
 // Count returns how many requests the route pattern has served since the last ResetCounts.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -176,6 +177,54 @@ func TestLatency(t *testing.T) {
 		c.em.SetLatency(0)
 		c.expect(http.StatusOK, http.MethodGet, "/api/tags", nil)
 	})
+	t.Run("a write whose client gave up during the latency never lands", func(t *testing.T) {
+		c.em.SetLatency(time.Hour)
+		defer c.em.SetLatency(0)
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		req := c.request(http.MethodPut, "/api/conversations/1/tags", map[string]any{"tags": []string{"never-landed"}})
+		if _, err := c.srv.Client().Do(req.WithContext(ctx)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v", err)
+		}
+		c.em.SetLatency(0)
+		body := string(c.expect(http.StatusOK, http.MethodGet, "/api/conversations/1?embed=tags", nil).body)
+		if strings.Contains(body, "never-landed") {
+			t.Errorf("the write landed: %s", body)
+		}
+	})
+}
+
+// TestLatencyHoldsTheSameAnswer checks that a GET answered under latency (computed at once,
+// held until the latency has passed) is the answer it gets without latency: status, headers
+// and body, for successes and for every kind of error.
+func TestLatencyHoldsTheSameAnswer(t *testing.T) {
+	const latency = 30 * time.Millisecond
+	fast := newClientWith(t, emulator.Options{APIKey: apiKey})
+	slow := newClientWith(t, emulator.Options{APIKey: apiKey, Latency: latency})
+	for _, path := range []string{
+		"/api/conversations?embed=threads,tags&pageSize=50", "/api/conversations/1?embed=timelogs",
+		"/api/mailboxes/1/custom_fields", "/api/conversations/99999", "/api/nowhere", "/api/users/1/unknown",
+	} {
+		want := fast.do(http.MethodGet, path, nil)
+		start := time.Now()
+		got := slow.do(http.MethodGet, path, nil)
+		if d := time.Since(start); d < latency {
+			t.Errorf("GET %s took %v, latency is %v", path, d, latency)
+		}
+		if got.status != want.status || string(got.body) != string(want.body) {
+			t.Errorf("GET %s under latency: %d %q, without: %d %q", path, got.status, got.body, want.status, want.body)
+		}
+		for _, h := range []string{"Content-Type", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Allow"} {
+			if got.header.Get(h) != want.header.Get(h) {
+				t.Errorf("GET %s: %s under latency %q, without %q", path, h, got.header.Get(h), want.header.Get(h))
+			}
+		}
+	}
+	unauthorized := slow.request(http.MethodGet, "/api/conversations/3", nil)
+	unauthorized.Header.Del("X-FreeScout-API-Key")
+	if res := slow.send(unauthorized); res.status != http.StatusUnauthorized {
+		t.Errorf("unauthenticated GET under latency: status %d", res.status)
+	}
 }
 
 func TestCounts(t *testing.T) {
