@@ -7,7 +7,8 @@
 //	go run ./bench -out bench/out/table.md # also write the table to a file
 //
 // It starts the FreeScout emulator in this process with the injected
-// latency (FreeScout's response time, see emulator.Options.Latency), builds the real gateway binary with `go build` into a temporary
+// latency (FreeScout's response time, see emulator.Options.Latency),
+// builds the real gateway binary with `go build` into a temporary
 // directory, and runs it as a subprocess pointed at the emulator: a fresh
 // process per query, so that the first request meets cold caches. Each
 // query is asked once cold, once warm, then -runs times more for the
