@@ -75,7 +75,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	if plain, ok := plainString(b); ok {
+		s = string(plain) // the common case, without another pass of the decoder
+	} else if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("freescout date: %w", err)
 	}
 	v, err := ParseTime(s)

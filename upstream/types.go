@@ -65,71 +65,145 @@ type Person struct {
 	PhotoURL  string `json:"photoUrl,omitempty"`
 	Email     string `json:"email,omitempty"`
 
-	keys map[string]bool
+	sent  uint8    // bit i: FreeScout sent personKeys[i]
+	other []string // other keys FreeScout sent
+}
+
+// personKeys are the JSON keys of Person's fields, in the order of their
+// bits in Person.sent.
+var personKeys = [...]string{"id", "type", "firstName", "lastName", "photoUrl", "email"}
+
+// personKey returns key's index in personKeys, or -1.
+func personKey(key []byte) int {
+	for i, k := range personKeys {
+		if string(key) == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // Has reports whether FreeScout sent the JSON key (for example "firstName")
 // in this embedded object.
-func (p *Person) Has(key string) bool { return p != nil && p.keys[key] }
+func (p *Person) Has(key string) bool {
+	if p == nil {
+		return false
+	}
+	if i := personKey([]byte(key)); i >= 0 {
+		return p.sent&(1<<i) != 0
+	}
+	return slices.Contains(p.other, key)
+}
+
+// field returns the field of the key with index i in personKeys; nil for id.
+func (p *Person) field(i int) *string {
+	switch personKeys[i] {
+	case "type":
+		return &p.Type
+	case "firstName":
+		return &p.FirstName
+	case "lastName":
+		return &p.LastName
+	case "photoUrl":
+		return &p.PhotoURL
+	case "email":
+		return &p.Email
+	}
+	return nil
+}
 
 // UnmarshalJSON decodes the object and records which keys were present.
 // People are embedded a few times in every conversation and thread of a
-// list, so this is hot: a flat object is read directly, anything else
-// through a generic decode.
+// list, so this is hot: a flat object is read directly, with all its plain
+// string values in one allocation; anything else goes through a generic
+// decode.
 func (p *Person) UnmarshalJSON(b []byte) error {
 	var buf [16]member
-	if members, ok := flatMembers(b, buf[:]); ok {
-		v := Person{keys: make(map[string]bool, len(members))}
-		for i, m := range members {
-			if slices.ContainsFunc(members[i+1:], func(later member) bool { return bytes.Equal(later.key, m.key) }) {
-				continue // a repeated key: the last value stands, as in the generic decode
-			}
-			if err := v.set(m.key, m.raw); err != nil {
+	members, ok := flatMembers(b, buf[:])
+	if !ok {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return err
+		}
+		var v Person
+		for k, val := range raw {
+			if err := v.set([]byte(k), val); err != nil {
 				return err
 			}
 		}
 		*p = v
 		return nil
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	v := Person{keys: make(map[string]bool, len(raw))}
-	for k, val := range raw {
-		if err := v.set([]byte(k), val); err != nil {
+	var v Person
+	var plain [len(personKeys)][]byte // plain string values, copied below in one piece
+	size := 0
+	for i, m := range members {
+		if slices.ContainsFunc(members[i+1:], func(later member) bool { return bytes.Equal(later.key, m.key) }) {
+			continue // a repeated key: the last value stands, as in the generic decode
+		}
+		k := personKey(m.key)
+		if s, ok := plainString(m.raw); ok && k > 0 {
+			v.sent |= 1 << k
+			switch {
+			case personKeys[k] == "type" && string(s) == "user":
+				v.Type = "user"
+			case personKeys[k] == "type" && string(s) == "customer":
+				v.Type = "customer"
+			default:
+				plain[k] = s
+				size += len(s)
+			}
+			continue
+		}
+		if err := v.set(m.key, m.raw); err != nil {
 			return err
+		}
+	}
+	var all strings.Builder
+	all.Grow(size)
+	for _, s := range plain {
+		all.Write(s)
+	}
+	rest := all.String()
+	for k, s := range plain {
+		if s != nil {
+			*v.field(k), rest = rest[:len(s)], rest[len(s):]
 		}
 	}
 	*p = v
 	return nil
 }
 
+// plainString returns the content of raw when raw is a JSON string that
+// needs no unescaping and is valid UTF-8.
+func plainString(raw []byte) ([]byte, bool) {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+		return nil, false
+	}
+	return raw[1 : n-1], true
+}
+
 // set records the key FreeScout sent (a null value is sent too: the field
 // is null) and decodes the value of a key Person holds.
 func (p *Person) set(key, raw []byte) error {
+	k := personKey(key)
+	if k < 0 {
+		if !slices.Contains(p.other, string(key)) {
+			p.other = append(p.other, string(key))
+		}
+		return nil
+	}
 	var err error
-	name := ""
-	switch string(key) {
-	case "id":
-		name, err = "id", decodeScalar(raw, &p.ID)
-	case "type":
-		name, err = "type", decodeScalar(raw, &p.Type)
-	case "firstName":
-		name, err = "firstName", decodeScalar(raw, &p.FirstName)
-	case "lastName":
-		name, err = "lastName", decodeScalar(raw, &p.LastName)
-	case "photoUrl":
-		name, err = "photoUrl", decodeScalar(raw, &p.PhotoURL)
-	case "email":
-		name, err = "email", decodeScalar(raw, &p.Email)
-	default:
-		name = string(key)
+	if k == 0 {
+		err = decodeScalar(raw, &p.ID)
+	} else {
+		err = decodeScalar(raw, p.field(k))
 	}
 	if err != nil {
-		return fmt.Errorf("person %s: %w", name, err)
+		return fmt.Errorf("person %s: %w", personKeys[k], err)
 	}
-	p.keys[name] = true
+	p.sent |= 1 << k
 	return nil
 }
 

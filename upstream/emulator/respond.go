@@ -100,6 +100,7 @@ func send(w http.ResponseWriter, rep reply, b []byte) {
 	}
 	if b != nil {
 		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(b)))
 	}
 	w.WriteHeader(rep.status)
 	if b != nil {
