@@ -117,3 +117,30 @@ func TestColdRoundTripsAreMinimal(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectionDecisionsFollowEachOperation checks that what the resolvers
+// learn about a query's selection (whether an embedded customer answers it)
+// is kept for one operation only: the same document with other variables
+// must decide afresh, both ways.
+func TestSelectionDecisionsFollowEachOperation(t *testing.T) {
+	env := gatewaytest.Start(t, gatewaytest.Options{})
+	const doc = `query($full: Boolean!) {
+  conversations(first: 5) { nodes { customer { id firstName company @include(if: $full) } } }
+}`
+	const route = "GET /api/customers/{id}"
+	for i, full := range []bool{false, true, false} {
+		env.Upstream.ResetCounts()
+		r := env.Do(t, doc, map[string]any{"full": full})
+		if len(r.Errors) > 0 {
+			t.Fatalf("run %d: errors %+v", i, r.Errors)
+		}
+		calls := env.Upstream.Count(route)
+		hasCompany := strings.Contains(string(r.Data), `"company"`)
+		switch {
+		case full && (calls == 0 && i == 1 || !hasCompany):
+			t.Errorf("run %d ($full=true): %d customer calls, company in answer %v; want calls and company", i, calls, hasCompany)
+		case !full && (calls != 0 || hasCompany):
+			t.Errorf("run %d ($full=false): %d customer calls, company in answer %v; want neither", i, calls, hasCompany)
+		}
+	}
+}

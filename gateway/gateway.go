@@ -125,6 +125,7 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, resolver *graph
 		gqlhttp.WithRecover(graph.Recover(logger)),
 		gqlhttp.WithMaxBodyBytes(1<<20),
 		gqlhttp.WithAroundRootFields(forgetBeforeWrites),
+		gqlhttp.WithAroundOperations(graph.WithSelectionMemo),
 	))
 	mux.Handle("/graphql", gql)
 	mux.Handle("GET /healthz", handleHealthz())
