@@ -213,8 +213,8 @@ func (p *Person) set(key, raw []byte) error {
 func decodeScalar[T int | string](raw json.RawMessage, dst *T) error {
 	switch d := any(dst).(type) {
 	case *string:
-		if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-			*d = string(raw[1 : n-1])
+		if s, ok := plainString(raw); ok {
+			*d = string(s)
 			return nil
 		}
 	case *int:
