@@ -76,6 +76,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "Resource-ID")
 
+	if latency > 0 && r.Method != http.MethodGet {
+		// Read the body before waiting: only then does the server notice a client
+		// that gives up during the wait, and end the request's context.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
 		if waitUntil(r.Context(), due) {
 			applyFault(w, r, f)
@@ -83,15 +92,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet || latency <= 0 {
-		if latency > 0 {
-			// Read the body now: only then does the server notice a client that
-			// gives up during the wait, and end the request's context.
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
 		if waitUntil(r.Context(), due) {
 			e.answer(w, r, rt, id)
 		}
