@@ -143,20 +143,31 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, rt *pathRoute,
 
 // waitUntil waits until t or until ctx is done and reports whether the request should
 // go on.
+//
+// The wait ends at t to within tens of microseconds. A Go timer alone would not do:
+// when every goroutine of the process is idle, the runtime sleeps in epoll with a
+// timeout in whole milliseconds, so a timer fires up to a millisecond late (half a
+// millisecond on average), and the emulator's latency would be that much longer than
+// configured. So the timer is set to end a little before t, and the rest is slept in
+// the kernel (see sleepPrecisely), which keeps an OS thread busy only for that last
+// stretch.
 func waitUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
+	if d := time.Until(t) - timerSlack; d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		}
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	sleepPrecisely(time.Until(t))
+	return ctx.Err() == nil
 }
+
+// timerSlack is how late a Go timer may fire when the process is idle (see
+// waitUntil), with room to spare.
+const timerSlack = 2 * time.Millisecond
 
 // heldAnswer is an http.ResponseWriter that keeps an answer until sendTo passes
 // it on. Its header is the real writer's, so headers set before the answer

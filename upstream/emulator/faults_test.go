@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -318,4 +319,23 @@ func BenchmarkConcurrentGets(b *testing.B) {
 		}
 		wg.Wait()
 	}
+}
+
+// BenchmarkLatencyOvershoot measures how much later than the configured 20 ms
+// a small GET is answered, over loopback and including the client's own work:
+// the emulator's precision as an instrument. It reports the median and the
+// 95th percentile of the overshoot in microseconds.
+func BenchmarkLatencyOvershoot(b *testing.B) {
+	const latency = 20 * time.Millisecond
+	c := newClientWith(b, emulator.Options{APIKey: apiKey, Latency: latency})
+	c.do(http.MethodGet, "/api/users/1", nil) // open the connection
+	var late []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		c.do(http.MethodGet, "/api/users/1", nil)
+		late = append(late, time.Since(start)-latency)
+	}
+	slices.Sort(late)
+	b.ReportMetric(float64(late[len(late)/2].Microseconds()), "µs-late-p50")
+	b.ReportMetric(float64(late[len(late)*95/100].Microseconds()), "µs-late-p95")
 }
