@@ -451,3 +451,63 @@ func TestAPIUnknownEnumValues(t *testing.T) {
 	assertSameJSON(t, "conversations", got.Conversations.Nodes, []any{map[string]any{"id": "1", "type": "UNKNOWN", "status": "UNKNOWN", "state": "UNKNOWN"}})
 	assertSameJSON(t, "users", got.Users.Nodes, []any{map[string]any{"id": "1", "role": "UNKNOWN"}, map[string]any{"id": "3", "role": "UNKNOWN"}})
 }
+
+// TestAPIRelationErrorsStayOnTheirField: when reading a relation fails (a
+// person's full profile, here), each conversation or thread the relation
+// belongs to shows null there with an error on exactly that path, and the
+// rest of the page is answered.
+func TestAPIRelationErrorsStayOnTheirField(t *testing.T) {
+	a := newAPI(t, gatewaytest.Options{})
+	a.Upstream.InjectFault("GET /api/customers/{id}", emulator.Fault{Status: 502})
+	r := a.Do(t, `{ conversations(first: 3) { nodes {
+		id subject
+		customer { id company }
+		threads { id customer { id company } createdBy { __typename ... on User { id firstName } } }
+	} } }`, nil)
+	assertClean(t, r, a.secrets()...)
+	var data struct {
+		Conversations struct {
+			Nodes []struct {
+				ID       string
+				Subject  string
+				Customer *struct{ ID string }
+				Threads  []struct {
+					ID        string
+					Customer  *struct{ ID string }
+					CreatedBy *struct {
+						Typename string `json:"__typename"`
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		t.Fatalf("data %s: %v", r.Data, err)
+	}
+	want := map[string]bool{} // paths that must carry an error
+	for i, c := range data.Conversations.Nodes {
+		if c.ID == "" || c.Subject == "" || c.Customer != nil {
+			t.Errorf("conversation %d = %+v, want id and subject, customer null", i, c)
+		}
+		want[shortJSON([]any{"conversations", "nodes", i, "customer"})] = true
+		for j, th := range c.Threads {
+			if th.ID == "" || th.Customer != nil {
+				t.Errorf("conversation %d thread %d = %+v, want id, customer null", i, j, th)
+			}
+			want[shortJSON([]any{"conversations", "nodes", i, "threads", j, "customer"})] = true
+		}
+	}
+	if len(data.Conversations.Nodes) != 3 || len(want) < 6 {
+		t.Fatalf("%d conversations, %d customer paths: the sample data should have threads", len(data.Conversations.Nodes), len(want))
+	}
+	for _, e := range r.Errors {
+		p := shortJSON(e.Path)
+		if !want[p] || e.Code() != "UPSTREAM_UNAVAILABLE" {
+			t.Errorf("error %s at %s, want UPSTREAM_UNAVAILABLE at a customer", e.Code(), p)
+		}
+		delete(want, p)
+	}
+	for p := range want {
+		t.Errorf("no error at %s", p)
+	}
+}

@@ -20,69 +20,6 @@ func (r *conversationResolver) Mailbox(ctx context.Context, obj *model.Conversat
 	return r.mailboxByID(ctx, obj.Raw.MailboxID)
 }
 
-// Customer is the resolver for the customer field.
-func (r *conversationResolver) Customer(ctx context.Context, obj *model.Conversation) (*model.Customer, error) {
-	return r.customerFor(ctx, obj.Raw.Customer, "Customer")
-}
-
-// Assignee is the resolver for the assignee field.
-func (r *conversationResolver) Assignee(ctx context.Context, obj *model.Conversation) (*model.User, error) {
-	return r.userFor(ctx, obj.Raw.Assignee, "User")
-}
-
-// CreatedBy is the resolver for the createdBy field.
-func (r *conversationResolver) CreatedBy(ctx context.Context, obj *model.Conversation) (model.Actor, error) {
-	return r.actorFor(ctx, obj.Raw.CreatedBy)
-}
-
-// ClosedBy is the resolver for the closedBy field.
-func (r *conversationResolver) ClosedBy(ctx context.Context, obj *model.Conversation) (*model.User, error) {
-	p := obj.Raw.ClosedByUser
-	if p == nil && obj.Raw.ClosedBy != 0 {
-		p = &upstream.Person{ID: obj.Raw.ClosedBy, Type: "user"}
-	}
-	return r.userFor(ctx, p, "User")
-}
-
-// Threads is the resolver for the threads field.
-func (r *conversationResolver) Threads(ctx context.Context, obj *model.Conversation) ([]*model.Thread, error) {
-	c, err := r.withEmbed(ctx, obj, upstream.EmbedThreads, obj.Raw.Embedded.Threads != nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Thread, 0, len(c.Embedded.Threads))
-	for i := range c.Embedded.Threads {
-		out = append(out, toThread(&c.Embedded.Threads[i]))
-	}
-	return out, nil
-}
-
-// Tags is the resolver for the tags field.
-func (r *conversationResolver) Tags(ctx context.Context, obj *model.Conversation) ([]*model.Tag, error) {
-	c, err := r.withEmbed(ctx, obj, upstream.EmbedTags, obj.Raw.Embedded.Tags != nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Tag, 0, len(c.Embedded.Tags))
-	for _, t := range c.Embedded.Tags {
-		out = append(out, toTag(t, false))
-	}
-	return out, nil
-}
-
-// Timelogs is the resolver for the timelogs field.
-func (r *conversationResolver) Timelogs(ctx context.Context, obj *model.Conversation) ([]*model.Timelog, error) {
-	c, err := r.withEmbed(ctx, obj, upstream.EmbedTimelogs, obj.Raw.Embedded.Timelogs != nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Timelog, 0, len(c.Embedded.Timelogs))
-	for _, t := range c.Embedded.Timelogs {
-		out = append(out, toTimelog(t))
-	}
-	return out, nil
-}
-
 // CustomFields is the resolver for the customFields field.
 func (r *conversationResolver) CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error) {
 	return obj.CustomFields, nil
@@ -326,12 +263,18 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 	if err != nil {
 		return nil, err
 	}
+	fields := payloadSelection(ctx, "CreateThreadPayload", "conversation", "Conversation")
+	r.prefetchForPage(ctx, fields, []upstream.Conversation{*raw})
 	out := &model.CreateThreadPayload{Conversation: toConversation(raw), UserErrors: []*model.UserError{}}
+	rr := r.relationReader(ctx)
+	rr.conversations(fields, out.Conversation)
 	for i := range raw.Embedded.Threads {
 		if raw.Embedded.Threads[i].ID == threadID {
 			out.Thread = toThread(&raw.Embedded.Threads[i])
+			rr.threads(payloadSelection(ctx, "CreateThreadPayload", "thread", "Thread"), out.Thread)
 		}
 	}
+	rr.wait()
 	return out, nil
 }
 
@@ -347,7 +290,7 @@ func (r *queryResolver) Conversation(ctx context.Context, id string) (*model.Con
 	if err != nil {
 		return nil, err
 	}
-	return toConversation(c), nil
+	return r.conversationFor(ctx, fields, c), nil
 }
 
 // Conversations is the resolver for the conversations field.
@@ -357,21 +300,6 @@ func (r *queryResolver) Conversations(ctx context.Context, first *int, after *st
 		return nil, err
 	}
 	return r.conversationList(ctx, opts, first, after)
-}
-
-// Customer is the resolver for the customer field.
-func (r *threadResolver) Customer(ctx context.Context, obj *model.Thread) (*model.Customer, error) {
-	return r.customerFor(ctx, obj.Raw.Customer, "Customer")
-}
-
-// CreatedBy is the resolver for the createdBy field.
-func (r *threadResolver) CreatedBy(ctx context.Context, obj *model.Thread) (model.Actor, error) {
-	return r.actorFor(ctx, obj.Raw.CreatedBy)
-}
-
-// AssignedTo is the resolver for the assignedTo field.
-func (r *threadResolver) AssignedTo(ctx context.Context, obj *model.Thread) (*model.User, error) {
-	return r.userFor(ctx, obj.Raw.AssignedTo, "User")
 }
 
 // User is the resolver for the user field.
@@ -398,9 +326,6 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-// Thread returns ThreadResolver implementation.
-func (r *Resolver) Thread() ThreadResolver { return &threadResolver{r} }
-
 // Timelog returns TimelogResolver implementation.
 func (r *Resolver) Timelog() TimelogResolver { return &timelogResolver{r} }
 
@@ -409,6 +334,5 @@ type (
 	customFieldValueResolver struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
-	threadResolver           struct{ *Resolver }
 	timelogResolver          struct{ *Resolver }
 )

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/loader"
 	"github.com/scoutgraph/scoutgraph/paging"
@@ -170,7 +172,13 @@ func writeErrors(err error, top map[string]string, idPath []string) ([]*model.Us
 // payloadEmbeds chooses embed= for the object under field of a mutation
 // payload of type payloadType.
 func payloadEmbeds(ctx context.Context, payloadType, field, objType string) []string {
-	return conversationEmbeds(children(ctx, selected(ctx, payloadType), field, objType))
+	return conversationEmbeds(payloadSelection(ctx, payloadType, field, objType))
+}
+
+// payloadSelection returns the fields selected on the object under field of
+// a mutation payload of type payloadType.
+func payloadSelection(ctx context.Context, payloadType, field, objType string) []graphql.CollectedField {
+	return children(ctx, selected(ctx, payloadType), field, objType)
 }
 
 func customerRef(in *model.CustomerRefInput, ids *inputIDs, path ...string) *upstream.CustomerRef {

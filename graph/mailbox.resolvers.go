@@ -69,12 +69,11 @@ func (r *mailboxResolver) Conversations(ctx context.Context, obj *model.Mailbox,
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchForPage(ctx, nodes, page.Items)
 	total := page.Total
 	if total < 0 {
 		total = 0 // not selected, so never shown
 	}
-	return conversationConnection(page.Items, offset, total, page.HasNext), nil
+	return r.conversationPage(ctx, nodes, page.Items, offset, total, page.HasNext), nil
 }
 
 // Mailbox is the resolver for the mailbox field.

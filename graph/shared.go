@@ -21,11 +21,7 @@ var mailboxFree = map[string]bool{"__typename": true, "id": true, "customFields"
 // mailboxByID returns the mailbox with id, without any lookup when the query
 // selects only fields that need nothing but the id.
 func (r *Resolver) mailboxByID(ctx context.Context, mailboxID int) (*model.Mailbox, error) {
-	free := true
-	for _, f := range selected(ctx, "Mailbox") {
-		free = free && mailboxFree[f.Name]
-	}
-	if free {
+	if mailboxIsFree(selected(ctx, "Mailbox")) {
 		return &model.Mailbox{ID: id(mailboxID), Key: mailboxID}, nil
 	}
 	m, err := r.loaders(ctx).Mailbox(ctx, mailboxID)
@@ -33,6 +29,17 @@ func (r *Resolver) mailboxByID(ctx context.Context, mailboxID int) (*model.Mailb
 		return nil, err
 	}
 	return toMailbox(m), nil
+}
+
+// mailboxIsFree reports whether fields, selected on a mailbox, need nothing
+// but its id.
+func mailboxIsFree(fields []graphql.CollectedField) bool {
+	for _, f := range fields {
+		if !mailboxFree[f.Name] {
+			return false
+		}
+	}
+	return true
 }
 
 // mailboxIDs are the ids of a list of mailboxes: each one's siblings, whose
@@ -43,69 +50,6 @@ func mailboxIDs(boxes []upstream.Mailbox) []int {
 		ids[i] = boxes[i].ID
 	}
 	return ids
-}
-
-// customerFor answers a customer FreeScout embedded as p: from p itself
-// when it holds every selected field, else from a customer lookup. A nil p
-// (no customer) resolves to null. types are the GraphQL types the value is
-// reached as (Customer, plus Actor through the union).
-func (r *Resolver) customerFor(ctx context.Context, p *upstream.Person, types ...string) (*model.Customer, error) {
-	if p == nil || p.ID == 0 {
-		return nil, nil // no customer: null
-	}
-	if personSuffices(p, selected(ctx, types...)) {
-		return customerFromPerson(p), nil
-	}
-	c, err := r.loaders(ctx).Customer(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	return toCustomer(c), nil
-}
-
-// userFor is customerFor for users.
-func (r *Resolver) userFor(ctx context.Context, p *upstream.Person, types ...string) (*model.User, error) {
-	if p == nil || p.ID == 0 {
-		return nil, nil // no user: null
-	}
-	if personSuffices(p, selected(ctx, types...)) {
-		return userFromPerson(p), nil
-	}
-	u, err := r.loaders(ctx).User(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	return toUser(u), nil
-}
-
-// actorFor answers the Actor union for an embedded person.
-func (r *Resolver) actorFor(ctx context.Context, p *upstream.Person) (model.Actor, error) {
-	if p == nil || p.ID == 0 {
-		return nil, nil // nobody recorded: null
-	}
-	if p.Type == "customer" {
-		c, err := r.customerFor(ctx, p, "Customer", "Actor")
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	u, err := r.userFor(ctx, p, "User", "Actor")
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
-// withEmbed returns obj's conversation with embed included: obj's own when
-// FreeScout already embedded it (have), else fetched with it. Lists choose
-// their embeds from the query up front, so this fetch happens only for
-// conversations reached some other way.
-func (r *Resolver) withEmbed(ctx context.Context, obj *model.Conversation, embed string, have bool) (*upstream.Conversation, error) {
-	if have {
-		return obj.Raw, nil
-	}
-	return r.loaders(ctx).Conversation(ctx, obj.Raw.ID, []string{embed})
 }
 
 // freshConversation reads a conversation back after a write, straight from
@@ -120,7 +64,18 @@ func (r *Resolver) freshConversation(ctx context.Context, cid int, payloadType s
 	if err != nil {
 		return nil, err
 	}
-	return toConversation(c), nil
+	return r.conversationFor(ctx, payloadSelection(ctx, payloadType, "conversation", "Conversation"), c), nil
+}
+
+// conversationFor turns c, one conversation read from FreeScout, into the
+// conversation that fields select on, with its relations read (see
+// readRelations) and its other second-round lookups started (see
+// prefetchForPage).
+func (r *Resolver) conversationFor(ctx context.Context, fields []graphql.CollectedField, c *upstream.Conversation) *model.Conversation {
+	r.prefetchForPage(ctx, fields, []upstream.Conversation{*c})
+	m := toConversation(c)
+	r.readRelations(ctx, fields, []*model.Conversation{m})
+	return m
 }
 
 // prefetchForConversations starts loading the user directory alongside the
@@ -142,10 +97,13 @@ func (r *Resolver) prefetchForConversations(ctx context.Context, fields []graphq
 // prefetchForPage starts, as soon as a page of conversations is known, the
 // lookups its selection proves it needs, all at once: the customers (and
 // customer creators) whose embedded copy does not hold every selected
-// field, and the custom-field definitions of the mailboxes of conversations
-// with values when their `field` is selected. Left to the field resolvers,
-// the same lookups would start one by one as gqlgen reaches each
-// conversation, some after others have already come back.
+// field, the custom-field definitions of the mailboxes of conversations
+// with values when their `field` is selected, and the mailbox list when
+// `mailbox` asks for more than the id. Left to the field resolvers, the
+// same lookups would start one by one as gqlgen reaches each conversation,
+// some after others have already come back; and since the page's resolver
+// waits for the people it reads (readRelations) before the mailbox and
+// customFields resolvers start, those would come a round trip later.
 func (r *Resolver) prefetchForPage(ctx context.Context, fields []graphql.CollectedField, items []upstream.Conversation) {
 	customer := children(ctx, fields, "customer", "Customer")
 	creator := children(ctx, fields, "createdBy", "Customer", "Actor")
@@ -166,6 +124,9 @@ func (r *Resolver) prefetchForPage(ctx context.Context, fields []graphql.Collect
 	l := r.loaders(ctx)
 	l.PrefetchCustomers(ctx, customers)
 	l.PrefetchCustomFields(ctx, mailboxes)
+	if len(items) > 0 && !mailboxIsFree(children(ctx, fields, "mailbox", "Mailbox")) {
+		l.PrefetchMailboxes(ctx)
+	}
 }
 
 // conversationList resolves a conversation connection for opts.
@@ -185,8 +146,18 @@ func (r *Resolver) conversationList(ctx context.Context, opts upstream.Conversat
 	if err != nil {
 		return nil, err
 	}
+	return r.conversationPage(ctx, nodes, items, offset, total, offset+len(items) < total), nil
+}
+
+// conversationPage answers a page of conversations, items, on which the query
+// selects nodes: it starts the page's second-round lookups
+// (prefetchForPage), reads the conversations' relations (readRelations) and
+// returns the connection.
+func (r *Resolver) conversationPage(ctx context.Context, nodes []graphql.CollectedField, items []upstream.Conversation, offset, total int, hasNext bool) *model.ConversationConnection {
 	r.prefetchForPage(ctx, nodes, items)
-	return conversationConnection(items, offset, total, offset+len(items) < total), nil
+	conn := conversationConnection(items, offset, total, hasNext)
+	r.readRelations(ctx, nodes, conn.Nodes)
+	return conn
 }
 
 // fieldInputs converts GraphQL custom-field inputs for translation.

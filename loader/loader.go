@@ -191,6 +191,11 @@ func (l *Loaders) PrefetchUsers(ctx context.Context) {
 	go func() { _, _ = l.userDirectory(context.WithoutCancel(ctx)) }()
 }
 
+// PrefetchMailboxes is PrefetchUsers for the mailbox list.
+func (l *Loaders) PrefetchMailboxes(ctx context.Context) {
+	go func() { _, _ = l.Mailboxes(context.WithoutCancel(ctx)) }()
+}
+
 // Forget drops what these loaders have loaded, so that reads after a write
 // in the same request (a mutation's payload, the next mutation of the
 // operation) see FreeScout as it now stands.

@@ -4,14 +4,15 @@
 package model
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// Conversation is a FreeScout conversation. Raw keeps the wire object, whose
-// embedded people, threads, tags, timelogs and custom fields the field
-// resolvers read.
+// Conversation is a FreeScout conversation. Raw keeps the wire object; Rel
+// holds its relations (people, threads, tags, timelogs) as the query asks
+// for them, filled in by the resolver that produced the conversation.
 type Conversation struct {
 	ID                   string
 	Number               int
@@ -32,10 +33,70 @@ type Conversation struct {
 	ClosedAt             *time.Time
 	CustomFields         []*CustomFieldValue
 	Raw                  *upstream.Conversation
+	Rel                  ConversationRelations
 }
 
-// Thread is one message, note or line item. Raw keeps the wire object for
-// the people resolvers.
+// ConversationRelations are a conversation's relations, read before gqlgen
+// marshals the conversation: from what FreeScout embedded when that holds
+// every selected field, else looked up for the whole list at once. Plain
+// values instead of field resolvers spare gqlgen a goroutine per relation and
+// conversation, and each lookup decision is made once per list instead of
+// once per item.
+type ConversationRelations struct {
+	Customer  Relation[*Customer]
+	Assignee  Relation[*User]
+	CreatedBy Relation[Actor]
+	ClosedBy  Relation[*User]
+	Threads   Relation[[]*Thread]
+	Tags      Relation[[]*Tag]
+	Timelogs  Relation[[]*Timelog]
+}
+
+// Customer is the customer the conversation is with.
+func (c *Conversation) Customer() (*Customer, error) { return c.Rel.Customer.get("customer") }
+
+// Assignee is the user the conversation is assigned to.
+func (c *Conversation) Assignee() (*User, error) { return c.Rel.Assignee.get("assignee") }
+
+// CreatedBy is who started the conversation.
+func (c *Conversation) CreatedBy() (Actor, error) { return c.Rel.CreatedBy.get("createdBy") }
+
+// ClosedBy is the user who closed the conversation.
+func (c *Conversation) ClosedBy() (*User, error) { return c.Rel.ClosedBy.get("closedBy") }
+
+// Threads are the conversation's threads.
+func (c *Conversation) Threads() ([]*Thread, error) { return c.Rel.Threads.get("threads") }
+
+// Tags are the conversation's tags.
+func (c *Conversation) Tags() ([]*Tag, error) { return c.Rel.Tags.get("tags") }
+
+// Timelogs are the conversation's time-tracking entries.
+func (c *Conversation) Timelogs() ([]*Timelog, error) { return c.Rel.Timelogs.get("timelogs") }
+
+// Relation is the value of one relation of an object, or the error that kept
+// it from being read. Its zero value is a relation nobody filled in, which
+// answers an internal error rather than a silent null.
+type Relation[T any] struct {
+	value T
+	err   error
+	set   bool
+}
+
+// Set fills in the relation: its value, or the error reading it.
+func (r *Relation[T]) Set(v T, err error) {
+	r.value, r.err, r.set = v, err, true
+}
+
+func (r *Relation[T]) get(field string) (T, error) {
+	if !r.set {
+		var zero T
+		return zero, fmt.Errorf("internal: %s was not read for this object", field)
+	}
+	return r.value, r.err
+}
+
+// Thread is one message, note or line item. Raw keeps the wire object; Rel
+// holds its people as the query asks for them (see ConversationRelations).
 type Thread struct {
 	ID          string
 	Type        ThreadType
@@ -51,7 +112,25 @@ type Thread struct {
 	OpenedAt    *time.Time
 	Attachments []*Attachment
 	Raw         *upstream.Thread
+	Rel         ThreadRelations
 }
+
+// ThreadRelations are the people of a thread, read like a conversation's
+// (see ConversationRelations).
+type ThreadRelations struct {
+	Customer   Relation[*Customer]
+	CreatedBy  Relation[Actor]
+	AssignedTo Relation[*User]
+}
+
+// Customer is the customer of the thread.
+func (t *Thread) Customer() (*Customer, error) { return t.Rel.Customer.get("customer") }
+
+// CreatedBy is who wrote the thread.
+func (t *Thread) CreatedBy() (Actor, error) { return t.Rel.CreatedBy.get("createdBy") }
+
+// AssignedTo is the user the conversation was assigned to by the thread.
+func (t *Thread) AssignedTo() (*User, error) { return t.Rel.AssignedTo.get("assignedTo") }
 
 // Customer is a FreeScout customer. When built from a person FreeScout
 // embedded in another object only the fields it carried are set; resolvers
