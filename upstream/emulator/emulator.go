@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,13 +145,15 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, rt *pathRoute,
 // waitUntil waits until t or until ctx is done and reports whether the request should
 // go on.
 //
-// The wait ends at t to within tens of microseconds. A Go timer alone would not do:
-// when every goroutine of the process is idle, the runtime sleeps in epoll with a
-// timeout in whole milliseconds, so a timer fires up to a millisecond late (half a
-// millisecond on average), and the emulator's latency would be that much longer than
-// configured. So the timer is set to end a little before t, and the rest is slept in
-// the kernel (see sleepPrecisely), which keeps an OS thread busy only for that last
-// stretch.
+// The wait ends at t to within microseconds. A Go timer alone would not do: when every
+// goroutine of the process is idle, the runtime sleeps in epoll with a timeout in whole
+// milliseconds, so a timer fires up to a millisecond late (half a millisecond on
+// average), and the emulator's latency would be that much longer than configured. So the
+// timer is set to end a little before t, and the rest is spent yielding the processor
+// until t. (Sleeping the rest in the kernel, nanosleep, would be as precise without
+// spinning, but a goroutine in a blocking system call keeps its P until the runtime's
+// monitor takes it back, up to 10 ms later, and with a P per CPU, two such sleeps would
+// stall every other request of the process.)
 func waitUntil(ctx context.Context, t time.Time) bool {
 	if d := time.Until(t) - timerSlack; d > 0 {
 		timer := time.NewTimer(d)
@@ -161,13 +164,18 @@ func waitUntil(ctx context.Context, t time.Time) bool {
 			return false
 		}
 	}
-	sleepPrecisely(time.Until(t))
+	for time.Now().Before(t) {
+		if ctx.Err() != nil {
+			return false
+		}
+		runtime.Gosched()
+	}
 	return ctx.Err() == nil
 }
 
 // timerSlack is how late a Go timer may fire when the process is idle (see
-// waitUntil), with room to spare.
-const timerSlack = 2 * time.Millisecond
+// waitUntil), with a little room.
+const timerSlack = 1200 * time.Microsecond
 
 // heldAnswer is an http.ResponseWriter that keeps an answer until sendTo passes
 // it on. Its header is the real writer's, so headers set before the answer
