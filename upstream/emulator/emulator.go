@@ -145,37 +145,56 @@ func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, rt *pathRoute,
 // waitUntil waits until t or until ctx is done and reports whether the request should
 // go on.
 //
-// The wait ends at t to within microseconds. A Go timer alone would not do: when every
-// goroutine of the process is idle, the runtime sleeps in epoll with a timeout in whole
-// milliseconds, so a timer fires up to a millisecond late (half a millisecond on
-// average), and the emulator's latency would be that much longer than configured. So the
-// timer is set to end a little before t, and the rest is spent yielding the processor
-// until t. (Sleeping the rest in the kernel, nanosleep, would be as precise without
-// spinning, but a goroutine in a blocking system call keeps its P until the runtime's
-// monitor takes it back, up to 10 ms later, and with a P per CPU, two such sleeps would
-// stall every other request of the process.)
+// A Go timer alone ends the wait up to a millisecond late: when every goroutine of the
+// process is idle, the runtime sleeps in epoll_wait, whose timeout is in whole
+// milliseconds, so the emulator's latency would be half a millisecond longer than
+// configured on average. So the timer is set to end a little before t, and the rest is
+// slept in the kernel (see sleepPrecisely), which wakes the thread to within tens of
+// microseconds. A goroutine in that sleep holds its P (the runtime's monitor takes it
+// back only after up to 10 ms), so at most GOMAXPROCS-1 waits sleep in the kernel at
+// once: others finish on the timer, and a P is always left to serve the process. (Two
+// alternatives were tried: a timerfd read through the poller is no more precise than
+// the timer, since the wakeup then takes a second thread; spinning on runtime.Gosched
+// keeps the scheduler from polling the network and stalled other requests.)
 func waitUntil(ctx context.Context, t time.Time) bool {
-	if d := time.Until(t) - timerSlack; d > 0 {
-		timer := time.NewTimer(d)
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			return false
-		}
+	if d := time.Until(t) - timerSlack; d > 0 && !waitOnTimer(ctx, time.Now().Add(d)) {
+		return false
 	}
-	for time.Now().Before(t) {
-		if ctx.Err() != nil {
+	select {
+	case kernelSleepers <- struct{}{}:
+		sleepPrecisely(time.Until(t))
+		<-kernelSleepers
+	default:
+		if !waitOnTimer(ctx, t) {
 			return false
 		}
-		runtime.Gosched()
 	}
 	return ctx.Err() == nil
 }
 
 // timerSlack is how late a Go timer may fire when the process is idle (see
-// waitUntil), with a little room.
-const timerSlack = 1200 * time.Microsecond
+// waitUntil), with room to spare.
+const timerSlack = 2 * time.Millisecond
+
+// kernelSleepers holds a token for each wait sleeping in the kernel (see waitUntil).
+var kernelSleepers = make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 0))
+
+// waitOnTimer waits on a Go timer until t or until ctx is done and reports whether
+// the request should go on.
+func waitOnTimer(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 // heldAnswer is an http.ResponseWriter that keeps an answer until sendTo passes
 // it on. Its header is the real writer's, so headers set before the answer
