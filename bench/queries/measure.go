@@ -15,8 +15,8 @@ import (
 // saw it: its calls per route and its sequential round trips. Nothing else
 // may use the emulator meanwhile.
 func Measure(up *gatewaytest.Upstream, run func() error) (Cost, error) {
+	up.Log.Reset() // first: it waits for requests still being served
 	up.ResetCounts()
-	up.Log.Reset()
 	if err := run(); err != nil {
 		return Cost{}, err
 	}

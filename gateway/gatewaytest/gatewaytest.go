@@ -170,18 +170,39 @@ type Request struct {
 	Start, End             time.Time
 }
 
-// RequestLog records every request an emulator receives.
+// RequestLog records every request an emulator receives. A request is
+// recorded once the emulator has answered it, which can be a moment after
+// its client has read the answer and gone on; so Requests and Reset first
+// wait (up to settleTimeout) until no request is being served, and a log
+// read right after the requests it is about holds all of them and nothing
+// that was still finishing from before.
 type RequestLog struct {
-	mu   sync.Mutex
-	reqs []Request
+	mu      sync.Mutex
+	reqs    []Request
+	serving int           // requests being served, not yet recorded
+	settled chan struct{} // closed when serving drops to 0; nil while it is 0
 }
+
+// settleTimeout bounds how long Requests and Reset wait for requests being
+// served (a request held by a fault can take as long as its client waits).
+const settleTimeout = 5 * time.Second
 
 func (l *RequestLog) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		if l.serving == 0 {
+			l.settled = make(chan struct{})
+		}
+		l.serving++
+		l.mu.Unlock()
 		start := time.Now()
 		next.ServeHTTP(w, r)
 		l.mu.Lock()
 		l.reqs = append(l.reqs, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Start: start, End: time.Now()})
+		if l.serving--; l.serving == 0 {
+			close(l.settled)
+			l.settled = nil
+		}
 		l.mu.Unlock()
 	})
 }
@@ -191,16 +212,34 @@ func (l *RequestLog) wrap(next http.Handler) http.Handler {
 // runs one without a testing.TB).
 func (l *RequestLog) Handler(next http.Handler) http.Handler { return l.wrap(next) }
 
-// Requests returns a copy of the log.
-func (l *RequestLog) Requests() []Request {
+// settle waits until no request is being served, or settleTimeout has
+// passed, and returns with l.mu held.
+func (l *RequestLog) settle() {
+	deadline := time.Now().Add(settleTimeout)
 	l.mu.Lock()
+	for l.settled != nil && time.Now().Before(deadline) {
+		settled := l.settled
+		l.mu.Unlock()
+		select {
+		case <-settled:
+		case <-time.After(time.Until(deadline)):
+		}
+		l.mu.Lock()
+	}
+}
+
+// Requests returns a copy of the log, once the requests being served are
+// recorded.
+func (l *RequestLog) Requests() []Request {
+	l.settle()
 	defer l.mu.Unlock()
 	return append([]Request(nil), l.reqs...)
 }
 
-// Reset empties the log.
+// Reset empties the log, once the requests being served are recorded (so
+// that they are not recorded after it, as if they came later).
 func (l *RequestLog) Reset() {
-	l.mu.Lock()
+	l.settle()
 	l.reqs = nil
 	l.mu.Unlock()
 }
