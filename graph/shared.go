@@ -95,34 +95,22 @@ func (r *Resolver) prefetchForConversations(ctx context.Context, fields []graphq
 }
 
 // prefetchForPage starts, as soon as a page of conversations is known, the
-// lookups its selection proves it needs, all at once: the customers (and
-// customer creators) whose embedded copy does not hold every selected
-// field, the custom-field definitions of the mailboxes of conversations
-// with values when their `field` is selected, and the mailbox list when
-// `mailbox` asks for more than the id. Left to the field resolvers, the
-// same lookups would start one by one as gqlgen reaches each conversation,
-// some after others have already come back; and since the page's resolver
-// waits for the people it reads (readRelations) before the mailbox and
-// customFields resolvers start, those would come a round trip later.
+// lookups of its field resolvers that its selection proves it needs, all at
+// once: the custom-field definitions of the mailboxes of conversations with
+// values when their `field` is selected, and the mailbox list when `mailbox`
+// asks for more than the id. The page's resolver waits for the people it
+// reads (readRelations) before gqlgen starts those field resolvers, so left
+// to them the lookups would come a round trip later.
 func (r *Resolver) prefetchForPage(ctx context.Context, fields []graphql.CollectedField, items []upstream.Conversation) {
-	customer := children(ctx, fields, "customer", "Customer")
-	creator := children(ctx, fields, "createdBy", "Customer", "Actor")
-	defs := selects(children(ctx, fields, "customFields", "CustomFieldValue"), "field")
-	var customers, mailboxes []int
-	for i := range items {
-		c := &items[i]
-		if p := c.Customer; p != nil && p.ID != 0 && len(customer) > 0 && !personSuffices(p, customer) {
-			customers = append(customers, p.ID)
-		}
-		if p := c.CreatedBy; p != nil && p.ID != 0 && p.Type == "customer" && len(creator) > 0 && !personSuffices(p, creator) {
-			customers = append(customers, p.ID)
-		}
-		if defs && len(c.CustomFields) > 0 && !slices.Contains(mailboxes, c.MailboxID) {
-			mailboxes = append(mailboxes, c.MailboxID)
+	var mailboxes []int
+	if selects(children(ctx, fields, "customFields", "CustomFieldValue"), "field") {
+		for i := range items {
+			if c := &items[i]; len(c.CustomFields) > 0 && !slices.Contains(mailboxes, c.MailboxID) {
+				mailboxes = append(mailboxes, c.MailboxID)
+			}
 		}
 	}
 	l := r.loaders(ctx)
-	l.PrefetchCustomers(ctx, customers)
 	l.PrefetchCustomFields(ctx, mailboxes)
 	if len(items) > 0 && !mailboxIsFree(children(ctx, fields, "mailbox", "Mailbox")) {
 		l.PrefetchMailboxes(ctx)

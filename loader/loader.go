@@ -167,17 +167,10 @@ func (l *Loaders) Users(ctx context.Context) ([]upstream.User, error) {
 	return out, nil
 }
 
-// PrefetchCustomers starts loading the customers with ids without waiting
-// for them, so that a page whose selection needs them fetches them all at
-// once as soon as the page is known, not one by one as its fields resolve.
-func (l *Loaders) PrefetchCustomers(ctx context.Context, ids []int) {
-	for _, id := range ids {
-		l.customers.Load(ctx, id)
-	}
-}
-
-// PrefetchCustomFields is PrefetchCustomers for the custom-field
-// definitions of mailboxes.
+// PrefetchCustomFields starts loading the custom-field definitions of
+// mailboxes without waiting for them, so that a page whose selection needs
+// them fetches them all at once as soon as the page is known, not one by
+// one as its fields resolve.
 func (l *Loaders) PrefetchCustomFields(ctx context.Context, mailboxIDs []int) {
 	for _, id := range mailboxIDs {
 		l.fieldDefs.Load(ctx, id)
