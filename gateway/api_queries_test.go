@@ -348,3 +348,38 @@ func idNodes(ids []string) []any {
 	}
 	return out
 }
+
+// TestAPIAliasedRelationsAnswerEachSelection: a relation selected twice
+// under different aliases, one with fields FreeScout embeds and one with
+// fields it does not, is read once, in full, and each alias shows what it
+// selected.
+func TestAPIAliasedRelationsAnswerEachSelection(t *testing.T) {
+	a := newAPI(t, gatewaytest.Options{})
+	conv := a.conversation(t, 1)
+	if conv.Customer == nil || conv.Customer.ID == 0 {
+		t.Fatal("the sample conversation 1 should have a customer")
+	}
+	c := a.customer(t, conv.Customer.ID)
+	if c.Company == "" {
+		t.Fatal("the sample customer should have a company, which FreeScout does not embed")
+	}
+	from := a.logLen()
+	got := a.data(t, `{ conversation(id: "1") {
+		brief: customer { id firstName }
+		full: customer { id company notes }
+	} }`, nil)
+	want := map[string]any{"conversation": map[string]any{
+		"brief": map[string]any{"id": wantID(c.ID), "firstName": wantStr(c.FirstName)},
+		"full":  map[string]any{"id": wantID(c.ID), "company": wantStr(c.Company), "notes": wantStr(c.Notes)},
+	}}
+	assertSameJSON(t, "conversation", got, want)
+	var customerCalls int
+	for _, r := range a.requests(from) {
+		if r.Path == fmt.Sprintf("/api/customers/%d", c.ID) {
+			customerCalls++
+		}
+	}
+	if customerCalls != 1 {
+		t.Errorf("%d customer calls, want 1 for both aliases", customerCalls)
+	}
+}
