@@ -1,6 +1,8 @@
 // Package model holds the Go types behind the GraphQL schema. models_gen.go is
-// written by gqlgen; this file holds the hand-written types of objects whose
-// fields need resolvers, each keeping the upstream object it came from.
+// written by gqlgen; this file holds the hand-written types: objects that keep
+// the upstream object they came from (for their field resolvers), and the
+// relations of conversations and threads, which the resolver producing them
+// fills in before gqlgen reads them through context-free methods.
 package model
 
 import (
