@@ -1,14 +1,14 @@
 // Package customfields turns what a GraphQL client writes into a conversation's
 // custom fields (fields named by id or by name, dropdown values given as option
 // labels, dates and numbers as text) into what FreeScout's
-// PUT /api/conversations/{id}/custom_fields accepts, and keeps each mailbox's
-// custom-field definitions in the shared cache.
+// PUT /api/conversations/{id}/custom_fields accepts. (The definitions it
+// translates against are fetched and cached by the data session.)
 //
 // Translate is pure: it checks every input against the definitions and either
 // returns all the writes or, when anything is wrong, only the problems, so that
-// nothing is sent upstream for a partly valid request. Definitions adds the
-// cache and, through Resolve, one refetch when a problem may come from
-// definitions that changed in FreeScout after they were cached.
+// nothing is sent upstream for a partly valid request; Stale tells when a
+// problem may come from definitions that changed in FreeScout after they were
+// cached, so that fetching them again is worth it.
 //
 // Validation rules, per field type:
 //   - a field is named by its numeric id or by its name; names match
@@ -40,26 +40,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/upstream"
-)
-
-// Problem codes, as they appear in GraphQL userErrors.
-const (
-	// CodeUnknownField means no field in the mailbox has the given id or name.
-	CodeUnknownField = "UNKNOWN_FIELD"
-	// CodeUnknownOption means a dropdown value matches no option's label or id.
-	CodeUnknownOption = "UNKNOWN_OPTION"
-	// CodeInvalidDate means a date value is not a YYYY-MM-DD calendar date.
-	CodeInvalidDate = "INVALID_DATE"
-	// CodeInvalidNumber means a number value is not a finite JSON-style number.
-	CodeInvalidNumber = "INVALID_NUMBER"
-	// CodeInvalidInput means the input is malformed or ambiguous (no id or name,
-	// a non-numeric id, id and name naming different fields, a name or label
-	// shared by several fields or options, a blank typed value, a line break
-	// in a single-line field).
-	CodeInvalidInput = "INVALID_INPUT"
-	// CodeDuplicateField means the same field is set more than once in one call.
-	CodeDuplicateField = "DUPLICATE_FIELD"
 )
 
 // Input is one field a client wants to set: named by ID (FreeScout's numeric
@@ -83,8 +65,9 @@ type Problem struct {
 	// Message is a sentence for a person; it names the field, for example
 	// `Priority: "Urgent" is not an option; valid labels: Low, Medium, High`.
 	Message string
-	// Code is one of the Code* constants.
-	Code string
+	// Code is errcode.UnknownField, UnknownOption, InvalidDate,
+	// InvalidNumber, InvalidInput or DuplicateField.
+	Code errcode.UserCode
 }
 
 // Translate validates every input against defs and returns the writes for
@@ -107,7 +90,7 @@ func Translate(defs []upstream.CustomField, in []Input) ([]upstream.CustomFieldW
 				Index:   i,
 				Field:   path(i, key),
 				Message: fmt.Sprintf("%s: set more than once (fields %d and %d); set each field once", def.Name, first, i),
-				Code:    CodeDuplicateField,
+				Code:    errcode.DuplicateField,
 			})
 			continue
 		}
@@ -131,7 +114,7 @@ func Translate(defs []upstream.CustomField, in []Input) ([]upstream.CustomFieldW
 // translating once more might succeed.
 func Stale(problems []Problem) bool {
 	for _, p := range problems {
-		if p.Code == CodeUnknownField || p.Code == CodeUnknownOption {
+		if p.Code == errcode.UnknownField || p.Code == errcode.UnknownOption {
 			return true
 		}
 	}
@@ -192,7 +175,7 @@ func (x *index) resolve(i int, in Input) (upstream.CustomField, string, *Problem
 			Index:   i,
 			Field:   path(i, ""),
 			Message: "custom field not named: give its id or its name",
-			Code:    CodeInvalidInput,
+			Code:    errcode.InvalidInput,
 		}
 	}
 
@@ -204,7 +187,7 @@ func (x *index) resolve(i int, in Input) (upstream.CustomField, string, *Problem
 				Index:   i,
 				Field:   path(i, "id"),
 				Message: fmt.Sprintf("custom field id %q is not a positive whole number", in.ID),
-				Code:    CodeInvalidInput,
+				Code:    errcode.InvalidInput,
 			}
 		}
 		pos, ok := x.byID[id]
@@ -213,7 +196,7 @@ func (x *index) resolve(i int, in Input) (upstream.CustomField, string, *Problem
 				Index:   i,
 				Field:   path(i, "id"),
 				Message: fmt.Sprintf("no custom field with id %d in this mailbox; %s", id, x.available()),
-				Code:    CodeUnknownField,
+				Code:    errcode.UnknownField,
 			}
 		}
 		byID = &x.defs[pos]
@@ -229,7 +212,7 @@ func (x *index) resolve(i int, in Input) (upstream.CustomField, string, *Problem
 			Index:   i,
 			Field:   path(i, "name"),
 			Message: fmt.Sprintf("no custom field named %q in this mailbox; %s", strings.TrimSpace(in.Name), x.available()),
-			Code:    CodeUnknownField,
+			Code:    errcode.UnknownField,
 		}
 	case byID != nil:
 		for _, pos := range matches {
@@ -241,7 +224,7 @@ func (x *index) resolve(i int, in Input) (upstream.CustomField, string, *Problem
 			Index:   i,
 			Field:   path(i, ""),
 			Message: fmt.Sprintf("custom field id %d is %q, not %q; give only one of id and name", byID.ID, byID.Name, strings.TrimSpace(in.Name)),
-			Code:    CodeInvalidInput,
+			Code:    errcode.InvalidInput,
 		}
 	case len(matches) > 1:
 		ids := make([]string, len(matches))
@@ -252,7 +235,7 @@ func (x *index) resolve(i int, in Input) (upstream.CustomField, string, *Problem
 			Index:   i,
 			Field:   path(i, "name"),
 			Message: fmt.Sprintf("%q names %d custom fields (ids %s); name the field by its id", strings.TrimSpace(in.Name), len(matches), strings.Join(ids, ", ")),
-			Code:    CodeInvalidInput,
+			Code:    errcode.InvalidInput,
 		}
 	}
 	return x.defs[matches[0]], "name", nil
@@ -276,7 +259,7 @@ func convert(i int, def upstream.CustomField, value *string) (any, *Problem) {
 		return "", nil
 	}
 	v := *value
-	bad := func(code, format string, args ...any) *Problem {
+	bad := func(code errcode.UserCode, format string, args ...any) *Problem {
 		return &Problem{
 			Index:   i,
 			Field:   path(i, "value"),
@@ -287,26 +270,26 @@ func convert(i int, def upstream.CustomField, value *string) (any, *Problem) {
 	switch def.Type {
 	case upstream.FieldSingleLine:
 		if strings.ContainsAny(v, "\r\n") {
-			return nil, bad(CodeInvalidInput, "a single-line field cannot contain a line break")
+			return nil, bad(errcode.InvalidInput, "a single-line field cannot contain a line break")
 		}
 		return v, nil
 	case upstream.FieldDropdown, upstream.FieldDate, upstream.FieldNumber:
 		t := strings.TrimSpace(v)
 		if t == "" {
-			return nil, bad(CodeInvalidInput, "the value is blank; send null or an empty string to clear the field")
+			return nil, bad(errcode.InvalidInput, "the value is blank; send null or an empty string to clear the field")
 		}
 		switch def.Type {
 		case upstream.FieldDropdown:
 			return dropdownValue(def, t, bad)
 		case upstream.FieldDate:
 			if err := checkDate(t); err != nil {
-				return nil, bad(CodeInvalidDate, "%q %v; use YYYY-MM-DD, for example 2024-03-15", t, err)
+				return nil, bad(errcode.InvalidDate, "%q %v; use YYYY-MM-DD, for example 2024-03-15", t, err)
 			}
 			return t, nil
 		default:
 			n, err := parseNumber(t)
 			if err != nil {
-				return nil, bad(CodeInvalidNumber, "%q %v", t, err)
+				return nil, bad(errcode.InvalidNumber, "%q %v", t, err)
 			}
 			return n, nil
 		}
@@ -316,7 +299,7 @@ func convert(i int, def upstream.CustomField, value *string) (any, *Problem) {
 }
 
 // dropdownValue finds the option v names by label or by id.
-func dropdownValue(def upstream.CustomField, v string, bad func(code, format string, args ...any) *Problem) (any, *Problem) {
+func dropdownValue(def upstream.CustomField, v string, bad func(code errcode.UserCode, format string, args ...any) *Problem) (any, *Problem) {
 	want := normalize(v)
 	byLabel := -1
 	for k, o := range def.Options {
@@ -324,7 +307,7 @@ func dropdownValue(def upstream.CustomField, v string, bad func(code, format str
 			continue
 		}
 		if byLabel >= 0 {
-			return nil, bad(CodeInvalidInput, "%q is the label of several options (ids %s and %s); give the option id", v, def.Options[byLabel].ID, o.ID)
+			return nil, bad(errcode.InvalidInput, "%q is the label of several options (ids %s and %s); give the option id", v, def.Options[byLabel].ID, o.ID)
 		}
 		byLabel = k
 	}
@@ -339,7 +322,7 @@ func dropdownValue(def upstream.CustomField, v string, bad func(code, format str
 	switch {
 	case byLabel >= 0 && byID >= 0 && byLabel != byID:
 		l, o := def.Options[byLabel], def.Options[byID]
-		return nil, bad(CodeInvalidInput, "%q is the label of option %s and also the id of option %q; send %s for the first or %q for the second",
+		return nil, bad(errcode.InvalidInput, "%q is the label of option %s and also the id of option %q; send %s for the first or %q for the second",
 			v, l.ID, o.Label, l.ID, o.Label)
 	case byLabel < 0 && byID < 0:
 		labels := make([]string, len(def.Options))
@@ -350,7 +333,7 @@ func dropdownValue(def upstream.CustomField, v string, bad func(code, format str
 		if valid == "" {
 			valid = "(none)"
 		}
-		return nil, bad(CodeUnknownOption, "%q is not an option; valid labels: %s", v, valid)
+		return nil, bad(errcode.UnknownOption, "%q is not an option; valid labels: %s", v, valid)
 	case byLabel < 0:
 		pick = byID
 	}

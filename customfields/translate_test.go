@@ -2,10 +2,11 @@ package customfields
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
@@ -131,79 +132,79 @@ func TestTranslateRejects(t *testing.T) {
 		name  string
 		in    Input
 		field []string
-		code  string
+		code  errcode.UserCode
 		msg   string
 	}{
 		// Naming a field.
-		{"neither id nor name", Input{Value: ptr("x")}, []string{"fields", "0"}, CodeInvalidInput,
+		{"neither id nor name", Input{Value: ptr("x")}, []string{"fields", "0"}, errcode.InvalidInput,
 			"custom field not named: give its id or its name"},
-		{"blank id and name", Input{ID: " ", Name: "\t", Value: ptr("x")}, []string{"fields", "0"}, CodeInvalidInput,
+		{"blank id and name", Input{ID: " ", Name: "\t", Value: ptr("x")}, []string{"fields", "0"}, errcode.InvalidInput,
 			"custom field not named: give its id or its name"},
-		{"unknown id", Input{ID: "99", Value: ptr("x")}, []string{"fields", "0", "id"}, CodeUnknownField,
+		{"unknown id", Input{ID: "99", Value: ptr("x")}, []string{"fields", "0", "id"}, errcode.UnknownField,
 			"no custom field with id 99 in this mailbox; " + fields},
-		{"unknown name", Input{Name: " Prio ", Value: ptr("x")}, []string{"fields", "0", "name"}, CodeUnknownField,
+		{"unknown name", Input{Name: " Prio ", Value: ptr("x")}, []string{"fields", "0", "name"}, errcode.UnknownField,
 			`no custom field named "Prio" in this mailbox; ` + fields},
-		{"non-numeric id", Input{ID: "Priority", Value: ptr("x")}, []string{"fields", "0", "id"}, CodeInvalidInput,
+		{"non-numeric id", Input{ID: "Priority", Value: ptr("x")}, []string{"fields", "0", "id"}, errcode.InvalidInput,
 			`custom field id "Priority" is not a positive whole number`},
-		{"negative id", Input{ID: "-18", Value: ptr("x")}, []string{"fields", "0", "id"}, CodeInvalidInput,
+		{"negative id", Input{ID: "-18", Value: ptr("x")}, []string{"fields", "0", "id"}, errcode.InvalidInput,
 			`custom field id "-18" is not a positive whole number`},
-		{"zero id", Input{ID: "0", Value: ptr("x")}, []string{"fields", "0", "id"}, CodeInvalidInput,
+		{"zero id", Input{ID: "0", Value: ptr("x")}, []string{"fields", "0", "id"}, errcode.InvalidInput,
 			`custom field id "0" is not a positive whole number`},
-		{"id and name disagree", Input{ID: "18", Name: "Vendor", Value: ptr("x")}, []string{"fields", "0"}, CodeInvalidInput,
+		{"id and name disagree", Input{ID: "18", Name: "Vendor", Value: ptr("x")}, []string{"fields", "0"}, errcode.InvalidInput,
 			`custom field id 18 is "Priority", not "Vendor"; give only one of id and name`},
-		{"id known name unknown", Input{ID: "18", Name: "Prio", Value: ptr("x")}, []string{"fields", "0", "name"}, CodeUnknownField,
+		{"id known name unknown", Input{ID: "18", Name: "Prio", Value: ptr("x")}, []string{"fields", "0", "name"}, errcode.UnknownField,
 			`no custom field named "Prio" in this mailbox; ` + fields},
-		{"shared name", Input{Name: "TEAM", Value: ptr("x")}, []string{"fields", "0", "name"}, CodeInvalidInput,
+		{"shared name", Input{Name: "TEAM", Value: ptr("x")}, []string{"fields", "0", "name"}, errcode.InvalidInput,
 			`"TEAM" names 2 custom fields (ids 42, 43); name the field by its id`},
 
 		// Dropdown.
-		{"unknown label", Input{Name: "Priority", Value: ptr("Urgent")}, []string{"fields", "0", "value"}, CodeUnknownOption,
+		{"unknown label", Input{Name: "Priority", Value: ptr("Urgent")}, []string{"fields", "0", "value"}, errcode.UnknownOption,
 			`Priority: "Urgent" is not an option; valid labels: Low, Medium, High`},
-		{"unknown option id", Input{ID: "18", Value: ptr("4")}, []string{"fields", "0", "value"}, CodeUnknownOption,
+		{"unknown option id", Input{ID: "18", Value: ptr("4")}, []string{"fields", "0", "value"}, errcode.UnknownOption,
 			`Priority: "4" is not an option; valid labels: Low, Medium, High`},
-		{"label of another field", Input{Name: "Region", Value: ptr("High")}, []string{"fields", "0", "value"}, CodeUnknownOption,
+		{"label of another field", Input{Name: "Region", Value: ptr("High")}, []string{"fields", "0", "value"}, errcode.UnknownOption,
 			`Region: "High" is not an option; valid labels: Europe, United States`},
-		{"dropdown without options", Input{Name: "Empty", Value: ptr("Anything")}, []string{"fields", "0", "value"}, CodeUnknownOption,
+		{"dropdown without options", Input{Name: "Empty", Value: ptr("Anything")}, []string{"fields", "0", "value"}, errcode.UnknownOption,
 			`Empty: "Anything" is not an option; valid labels: (none)`},
-		{"blank dropdown value", Input{Name: "Priority", Value: ptr("  ")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"blank dropdown value", Input{Name: "Priority", Value: ptr("  ")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			"Priority: the value is blank; send null or an empty string to clear the field"},
-		{"label that is another option's id", Input{Name: "Size", Value: ptr("2")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"label that is another option's id", Input{Name: "Size", Value: ptr("2")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			`Size: "2" is the label of option 1 and also the id of option "Large"; send 1 for the first or "Large" for the second`},
-		{"label shared by options", Input{Name: "Tier", Value: ptr("GOLD")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"label shared by options", Input{Name: "Tier", Value: ptr("GOLD")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			`Tier: "GOLD" is the label of several options (ids 1 and 2); give the option id`},
 
 		// Date.
-		{"date not a calendar day", Input{Name: "Purchase Date", Value: ptr("2024-02-30")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date not a calendar day", Input{Name: "Purchase Date", Value: ptr("2024-02-30")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "2024-02-30" is not a calendar date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date not a leap year", Input{Name: "Purchase Date", Value: ptr("2023-02-29")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date not a leap year", Input{Name: "Purchase Date", Value: ptr("2023-02-29")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "2023-02-29" is not a calendar date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date month 13", Input{ID: "19", Value: ptr("2024-13-01")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date month 13", Input{ID: "19", Value: ptr("2024-13-01")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "2024-13-01" is not a calendar date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date with time", Input{ID: "19", Value: ptr("2024-03-15T10:00:00Z")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date with time", Input{ID: "19", Value: ptr("2024-03-15T10:00:00Z")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "2024-03-15T10:00:00Z" is not a date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date without padding", Input{ID: "19", Value: ptr("2024-3-5")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date without padding", Input{ID: "19", Value: ptr("2024-3-5")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "2024-3-5" is not a date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date other order", Input{ID: "19", Value: ptr("15/03/2024")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date other order", Input{ID: "19", Value: ptr("15/03/2024")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "15/03/2024" is not a date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date with signs", Input{ID: "19", Value: ptr("+024-03-15")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date with signs", Input{ID: "19", Value: ptr("+024-03-15")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "+024-03-15" is not a date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"date words", Input{ID: "19", Value: ptr("tomorrow")}, []string{"fields", "0", "value"}, CodeInvalidDate,
+		{"date words", Input{ID: "19", Value: ptr("tomorrow")}, []string{"fields", "0", "value"}, errcode.InvalidDate,
 			`Purchase Date: "tomorrow" is not a date; use YYYY-MM-DD, for example 2024-03-15`},
-		{"blank date", Input{ID: "19", Value: ptr(" ")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"blank date", Input{ID: "19", Value: ptr(" ")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			"Purchase Date: the value is blank; send null or an empty string to clear the field"},
 
 		// Number.
-		{"number with letters", Input{Name: "Amount", Value: ptr("12abc")}, []string{"fields", "0", "value"}, CodeInvalidNumber,
+		{"number with letters", Input{Name: "Amount", Value: ptr("12abc")}, []string{"fields", "0", "value"}, errcode.InvalidNumber,
 			`Amount: "12abc" is not a number; write digits with an optional leading minus and decimal point, for example -12.5`},
-		{"number overflow", Input{Name: "Amount", Value: ptr("1e999")}, []string{"fields", "0", "value"}, CodeInvalidNumber,
+		{"number overflow", Input{Name: "Amount", Value: ptr("1e999")}, []string{"fields", "0", "value"}, errcode.InvalidNumber,
 			`Amount: "1e999" is out of range`},
-		{"number integer overflow", Input{Name: "Amount", Value: ptr("99999999999999999999")}, []string{"fields", "0", "value"}, CodeInvalidNumber,
+		{"number integer overflow", Input{Name: "Amount", Value: ptr("99999999999999999999")}, []string{"fields", "0", "value"}, errcode.InvalidNumber,
 			`Amount: "99999999999999999999" is out of range`},
-		{"blank number", Input{Name: "Amount", Value: ptr("  ")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"blank number", Input{Name: "Amount", Value: ptr("  ")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			"Amount: the value is blank; send null or an empty string to clear the field"},
-		{"singleline with newline", Input{Name: "Vendor", Value: ptr("Acme\nInc")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"singleline with newline", Input{Name: "Vendor", Value: ptr("Acme\nInc")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			"Vendor: a single-line field cannot contain a line break"},
-		{"singleline with carriage return", Input{Name: "Vendor", Value: ptr("Acme\rInc")}, []string{"fields", "0", "value"}, CodeInvalidInput,
+		{"singleline with carriage return", Input{Name: "Vendor", Value: ptr("Acme\rInc")}, []string{"fields", "0", "value"}, errcode.InvalidInput,
 			"Vendor: a single-line field cannot contain a line break"},
 	}
 	for _, tt := range tests {
@@ -227,8 +228,8 @@ func TestTranslateNumberSyntax(t *testing.T) {
 	for _, v := range bad {
 		t.Run(v, func(t *testing.T) {
 			_, problems := Translate(defs, []Input{{ID: "39", Value: ptr(v)}})
-			if len(problems) != 1 || problems[0].Code != CodeInvalidNumber {
-				t.Errorf("Translate(%q) problems = %+v, want one %s", v, problems, CodeInvalidNumber)
+			if len(problems) != 1 || problems[0].Code != errcode.InvalidNumber {
+				t.Errorf("Translate(%q) problems = %+v, want one %s", v, problems, errcode.InvalidNumber)
 			}
 		})
 	}
@@ -262,10 +263,10 @@ func TestTranslateOneBadFieldRejectsAll(t *testing.T) {
 	if len(problems) != 2 {
 		t.Fatalf("problems = %+v, want 2", problems)
 	}
-	if p := problems[0]; p.Index != 1 || p.Code != CodeUnknownOption || !reflect.DeepEqual(p.Field, []string{"fields", "1", "value"}) {
+	if p := problems[0]; p.Index != 1 || p.Code != errcode.UnknownOption || !reflect.DeepEqual(p.Field, []string{"fields", "1", "value"}) {
 		t.Errorf("problems[0] = %+v", p)
 	}
-	if p := problems[1]; p.Index != 3 || p.Code != CodeInvalidDate || !reflect.DeepEqual(p.Field, []string{"fields", "3", "value"}) {
+	if p := problems[1]; p.Index != 3 || p.Code != errcode.InvalidDate || !reflect.DeepEqual(p.Field, []string{"fields", "3", "value"}) {
 		t.Errorf("problems[1] = %+v", p)
 	}
 }
@@ -278,14 +279,14 @@ func TestTranslateDuplicates(t *testing.T) {
 		want []Problem
 	}{
 		{"same id twice", []Input{{ID: "18", Value: ptr("Low")}, {ID: "18", Value: ptr("High")}}, []Problem{
-			{Index: 1, Field: []string{"fields", "1", "id"}, Code: CodeDuplicateField, Message: "Priority: set more than once (fields 0 and 1); set each field once"},
+			{Index: 1, Field: []string{"fields", "1", "id"}, Code: errcode.DuplicateField, Message: "Priority: set more than once (fields 0 and 1); set each field once"},
 		}},
 		{"id then name", []Input{{ID: "37", Value: ptr("a")}, {Name: "Amount", Value: ptr("1")}, {Name: " vendor ", Value: ptr("b")}}, []Problem{
-			{Index: 2, Field: []string{"fields", "2", "name"}, Code: CodeDuplicateField, Message: "Vendor: set more than once (fields 0 and 2); set each field once"},
+			{Index: 2, Field: []string{"fields", "2", "name"}, Code: errcode.DuplicateField, Message: "Vendor: set more than once (fields 0 and 2); set each field once"},
 		}},
 		{"three times, clearing too", []Input{{Name: "Amount"}, {Name: "amount", Value: ptr("1")}, {ID: "39", Value: ptr("x")}}, []Problem{
-			{Index: 1, Field: []string{"fields", "1", "name"}, Code: CodeDuplicateField, Message: "Amount: set more than once (fields 0 and 1); set each field once"},
-			{Index: 2, Field: []string{"fields", "2", "id"}, Code: CodeDuplicateField, Message: "Amount: set more than once (fields 0 and 2); set each field once"},
+			{Index: 1, Field: []string{"fields", "1", "name"}, Code: errcode.DuplicateField, Message: "Amount: set more than once (fields 0 and 1); set each field once"},
+			{Index: 2, Field: []string{"fields", "2", "id"}, Code: errcode.DuplicateField, Message: "Amount: set more than once (fields 0 and 2); set each field once"},
 		}},
 	}
 	for _, tt := range tests {
@@ -303,7 +304,7 @@ func TestTranslateDuplicates(t *testing.T) {
 
 func TestTranslateNoDefinitions(t *testing.T) {
 	_, problems := Translate(nil, []Input{{Name: "Priority", Value: ptr("Low")}})
-	want := []Problem{{Index: 0, Field: []string{"fields", "0", "name"}, Code: CodeUnknownField,
+	want := []Problem{{Index: 0, Field: []string{"fields", "0", "name"}, Code: errcode.UnknownField,
 		Message: `no custom field named "Priority" in this mailbox; this mailbox has no custom fields`}}
 	if !reflect.DeepEqual(problems, want) {
 		t.Errorf("problems = %#v\nwant       %#v", problems, want)
@@ -337,21 +338,21 @@ func TestTranslateWireFormat(t *testing.T) {
 
 func TestStale(t *testing.T) {
 	tests := []struct {
-		codes []string
+		codes []errcode.UserCode
 		want  bool
 	}{
 		{nil, false},
-		{[]string{CodeUnknownField}, true},
-		{[]string{CodeUnknownOption}, true},
-		{[]string{CodeInvalidDate}, false},
-		{[]string{CodeInvalidNumber}, false},
-		{[]string{CodeInvalidInput}, false},
-		{[]string{CodeDuplicateField}, false},
-		{[]string{CodeInvalidDate, CodeDuplicateField, CodeUnknownOption}, true},
-		{[]string{CodeInvalidInput, CodeInvalidNumber}, false},
+		{[]errcode.UserCode{errcode.UnknownField}, true},
+		{[]errcode.UserCode{errcode.UnknownOption}, true},
+		{[]errcode.UserCode{errcode.InvalidDate}, false},
+		{[]errcode.UserCode{errcode.InvalidNumber}, false},
+		{[]errcode.UserCode{errcode.InvalidInput}, false},
+		{[]errcode.UserCode{errcode.DuplicateField}, false},
+		{[]errcode.UserCode{errcode.InvalidDate, errcode.DuplicateField, errcode.UnknownOption}, true},
+		{[]errcode.UserCode{errcode.InvalidInput, errcode.InvalidNumber}, false},
 	}
 	for _, tt := range tests {
-		t.Run(strings.Join(tt.codes, "+"), func(t *testing.T) {
+		t.Run(fmt.Sprint(tt.codes), func(t *testing.T) {
 			problems := make([]Problem, len(tt.codes))
 			for i, c := range tt.codes {
 				problems[i] = Problem{Index: i, Code: c}

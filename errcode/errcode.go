@@ -55,6 +55,20 @@ const (
 	ModuleUnavailable Code = "MODULE_UNAVAILABLE"
 )
 
+// codes are every Code.
+var codes = []Code{NotFound, Unauthenticated, Forbidden, BadUserInput, UpstreamUnavailable, Internal,
+	QueryTooComplex, RateLimited, PersistedQueryNotFound, PersistedQueryRequired, ModuleUnavailable}
+
+// Known reports whether s is one of the codes above.
+func Known(s string) bool {
+	for _, c := range codes {
+		if string(c) == s {
+			return true
+		}
+	}
+	return false
+}
+
 // UserCode is the code of a mutation's UserError.
 type UserCode string
 
@@ -94,7 +108,10 @@ type Error struct {
 	Code       Code
 	Message    string         // shown to the client: lowercase, no internal detail
 	Extensions map[string]any // e.g. {"module": "Tags"}; may be nil
-	Err        error          // the cause, for the log; may be nil
+	// Field is the path of the input field the error is about, when a
+	// mutation reports it as a userError (e.g. ["mailboxId"]); may be nil.
+	Field []string
+	Err   error // the cause, for the log; may be nil
 }
 
 // New returns an *Error with code and message.
@@ -124,6 +141,13 @@ func (e *Error) With(key string, v any) *Error {
 		c.Extensions[k] = x
 	}
 	c.Extensions[key] = v
+	return &c
+}
+
+// At returns a copy of e about the input field at path (see Error.Field).
+func (e *Error) At(path ...string) *Error {
+	c := *e
+	c.Field = path
 	return &c
 }
 
@@ -164,3 +188,23 @@ func Echo(s string) string {
 	}
 	return s[:cut] + "… (" + strconv.Itoa(len(s)) + " bytes)"
 }
+
+// Landed matches (through errors.Is) an error that came after a write had
+// landed in FreeScout, such as a failure to read the object back: it is not
+// about the input, and the write must not be repeated as if it had not
+// happened.
+var Landed = errors.New("the write landed")
+
+// AfterWrite marks err as having come after a write landed (see Landed); nil
+// stays nil.
+func AfterWrite(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &landedError{err}
+}
+
+type landedError struct{ err error }
+
+func (e *landedError) Error() string   { return "after the write landed: " + e.err.Error() }
+func (e *landedError) Unwrap() []error { return []error{Landed, e.err} }

@@ -81,12 +81,13 @@ func TestAPIErrorCodes(t *testing.T) {
 			code: "NOT_FOUND", path: []any{"mailbox"}, nulls: []string{"mailbox"},
 		},
 		{
+			// The gateway's own key: the caller can do nothing about it.
 			name: "FreeScout rejects the key", opts: gatewaytest.Options{APIKeyOverride: "wrong-key-123"},
-			query: `{ conversation(id: "1") { id } }`, code: "UNAUTHENTICATED", nulls: []string{"conversation"},
+			query: `{ conversation(id: "1") { id } }`, code: "UPSTREAM_UNAVAILABLE", message: "freescout rejected the gateway's api key", nulls: []string{"conversation"},
 		},
 		{
 			name: "FreeScout rejects the key on a list", opts: gatewaytest.Options{APIKeyOverride: "wrong-key-123"},
-			query: `{ conversations { nodes { id } } }`, code: "UNAUTHENTICATED",
+			query: `{ conversations { nodes { id } } }`, code: "UPSTREAM_UNAVAILABLE",
 		},
 		{
 			name: "FreeScout denies access", faults: []fault{{"GET /api/conversations/{id}", emulator.Fault{Status: 403}}},
@@ -135,7 +136,7 @@ func TestAPIErrorCodes(t *testing.T) {
 		{
 			name: "a mutation with a rejected key", opts: gatewaytest.Options{APIKeyOverride: "wrong-key-123"},
 			query: `mutation { updateCustomer(input: {id: "1", notes: "x"}) { customer { id } userErrors { code } } }`,
-			code:  "UNAUTHENTICATED", path: []any{"updateCustomer"},
+			code:  "UPSTREAM_UNAVAILABLE", path: []any{"updateCustomer"},
 		},
 		{
 			name: "a mutation FreeScout forbids", faults: []fault{{"PUT /api/customers/{id}", emulator.Fault{Status: 403}}},

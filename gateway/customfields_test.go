@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scoutgraph/scoutgraph/customfields"
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
+	"github.com/scoutgraph/scoutgraph/session"
 )
 
 // Emulator routes the tests count.
@@ -264,7 +265,7 @@ func TestCustomFieldDefinitionsSurviveRestart(t *testing.T) {
 				t.Fatalf("Priority labels = %q", got)
 			}
 			if be.client != nil {
-				key := opts.CachePrefix + customfields.Key(supportMailbox)
+				key := opts.CachePrefix + session.CustomFieldsKey(supportMailbox)
 				if n, err := be.client.Exists(t.Context(), key).Result(); err != nil || n != 1 {
 					t.Fatalf("Redis key %q: exists=%d err=%v, want it stored", key, n, err)
 				}
@@ -312,7 +313,7 @@ func TestCustomFieldDefinitionsTTL(t *testing.T) {
 				t.Fatalf("%d definitions, want %d", got, len(supportFields))
 			}
 
-			key := be.opts.CachePrefix + customfields.Key(supportMailbox)
+			key := be.opts.CachePrefix + session.CustomFieldsKey(supportMailbox)
 			ttl, err := be.client.PTTL(t.Context(), key).Result()
 			if err != nil {
 				t.Fatalf("PTTL %s: %v", key, err)
@@ -712,47 +713,47 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 		{
 			name:   "unknown field name",
 			fields: []map[string]any{{"name": "Severity", "value": "high"}},
-			want:   []wantErr{{[]string{"fields", "0", "name"}, customfields.CodeUnknownField, []string{`"Severity"`, "Priority (" + strconv.Itoa(fieldPriority) + ")"}}},
+			want:   []wantErr{{[]string{"fields", "0", "name"}, string(errcode.UnknownField), []string{`"Severity"`, "Priority (" + strconv.Itoa(fieldPriority) + ")"}}},
 		},
 		{
 			name:   "unknown field id",
 			fields: []map[string]any{{"id": "999", "value": "x"}},
-			want:   []wantErr{{[]string{"fields", "0", "id"}, customfields.CodeUnknownField, []string{"999"}}},
+			want:   []wantErr{{[]string{"fields", "0", "id"}, string(errcode.UnknownField), []string{"999"}}},
 		},
 		{
 			name:   "field of another mailbox",
 			fields: []map[string]any{{"id": "7", "value": "USD"}}, // Billing's Currency
-			want:   []wantErr{{[]string{"fields", "0", "id"}, customfields.CodeUnknownField, []string{"7"}}},
+			want:   []wantErr{{[]string{"fields", "0", "id"}, string(errcode.UnknownField), []string{"7"}}},
 		},
 		{
 			name:   "unknown label",
 			fields: []map[string]any{{"name": "priority", "value": "Urgent"}},
-			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeUnknownOption, []string{"Priority", `"Urgent"`, "Low, Medium, High"}}},
+			want:   []wantErr{{[]string{"fields", "0", "value"}, string(errcode.UnknownOption), []string{"Priority", `"Urgent"`, "Low, Medium, High"}}},
 		},
 		{
 			name:   "unknown option id",
 			fields: []map[string]any{{"id": strconv.Itoa(fieldProduct), "value": "9"}},
-			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeUnknownOption, []string{"Product", "Web App, Mobile App, API, Integrations"}}},
+			want:   []wantErr{{[]string{"fields", "0", "value"}, string(errcode.UnknownOption), []string{"Product", "Web App, Mobile App, API, Integrations"}}},
 		},
 		{
 			name:   "bad date",
 			fields: []map[string]any{{"name": "Purchase Date", "value": "15/03/2024"}},
-			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeInvalidDate, []string{"Purchase Date", "YYYY-MM-DD"}}},
+			want:   []wantErr{{[]string{"fields", "0", "value"}, string(errcode.InvalidDate), []string{"Purchase Date", "YYYY-MM-DD"}}},
 		},
 		{
 			name:   "date not in the calendar",
 			fields: []map[string]any{{"name": "Purchase Date", "value": "2023-02-29"}},
-			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeInvalidDate, []string{"Purchase Date"}}},
+			want:   []wantErr{{[]string{"fields", "0", "value"}, string(errcode.InvalidDate), []string{"Purchase Date"}}},
 		},
 		{
 			name:   "bad number",
 			fields: []map[string]any{{"name": "Amount", "value": "twelve"}},
-			want:   []wantErr{{[]string{"fields", "0", "value"}, customfields.CodeInvalidNumber, []string{"Amount", `"twelve"`}}},
+			want:   []wantErr{{[]string{"fields", "0", "value"}, string(errcode.InvalidNumber), []string{"Amount", `"twelve"`}}},
 		},
 		{
 			name:   "duplicate field",
 			fields: []map[string]any{{"name": "Priority", "value": "Low"}, {"id": strconv.Itoa(fieldPriority), "value": "High"}},
-			want:   []wantErr{{[]string{"fields", "1", "id"}, customfields.CodeDuplicateField, []string{"Priority"}}},
+			want:   []wantErr{{[]string{"fields", "1", "id"}, string(errcode.DuplicateField), []string{"Priority"}}},
 		},
 		{
 			name: "one bad field rejects the call",
@@ -761,7 +762,7 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 				{"name": "Vendor", "value": "SoftwareOne"},
 				{"name": "Purchase Date", "value": "tomorrow"},
 			},
-			want: []wantErr{{[]string{"fields", "2", "value"}, customfields.CodeInvalidDate, []string{"Purchase Date"}}},
+			want: []wantErr{{[]string{"fields", "2", "value"}, string(errcode.InvalidDate), []string{"Purchase Date"}}},
 		},
 		{
 			name: "every problem reported",
@@ -772,9 +773,9 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 				{"name": "Vendor", "value": "fine"},
 			},
 			want: []wantErr{
-				{[]string{"fields", "0", "name"}, customfields.CodeUnknownField, []string{`"Nope"`}},
-				{[]string{"fields", "1", "value"}, customfields.CodeUnknownOption, []string{"Product", `"Desktop"`}},
-				{[]string{"fields", "2", "value"}, customfields.CodeInvalidNumber, []string{"Amount"}},
+				{[]string{"fields", "0", "name"}, string(errcode.UnknownField), []string{`"Nope"`}},
+				{[]string{"fields", "1", "value"}, string(errcode.UnknownOption), []string{"Product", `"Desktop"`}},
+				{[]string{"fields", "2", "value"}, string(errcode.InvalidNumber), []string{"Amount"}},
 			},
 		},
 	}
@@ -865,7 +866,7 @@ func TestCustomFieldLabelAddedUpstream(t *testing.T) {
 
 			up.ResetCounts()
 			_, uerrs = updateFields(t, env, convID, []map[string]any{{"name": "Priority", "value": "Blocker"}})
-			if len(uerrs) != 1 || uerrs[0].Code != customfields.CodeUnknownOption ||
+			if len(uerrs) != 1 || uerrs[0].Code != string(errcode.UnknownOption) ||
 				!strings.Contains(uerrs[0].Message, "Low, Medium, High, Critical") {
 				t.Errorf("unknown label: userErrors = %s", mustJSON(uerrs))
 			}
@@ -910,7 +911,7 @@ func TestCustomFieldRenamedUpstream(t *testing.T) {
 
 			up.ResetCounts()
 			_, uerrs = updateFields(t, env, convID, []map[string]any{{"name": "Vendor", "value": "Direct"}})
-			if len(uerrs) != 1 || uerrs[0].Code != customfields.CodeUnknownField ||
+			if len(uerrs) != 1 || uerrs[0].Code != string(errcode.UnknownField) ||
 				!slices.Equal(uerrs[0].Field, []string{"fields", "0", "name"}) || !strings.Contains(uerrs[0].Message, "Reseller ("+strconv.Itoa(fieldVendor)+")") {
 				t.Errorf("old name: userErrors = %s", mustJSON(uerrs))
 			}
@@ -991,7 +992,7 @@ func TestCustomFieldWriteRejectedUpstream(t *testing.T) {
 				// Now the gateway knows: High is refused before FreeScout sees it.
 				up.ResetCounts()
 				_, uerrs = updateFields(t, env, convID, []map[string]any{{"name": "Priority", "value": "High"}})
-				if len(uerrs) != 1 || uerrs[0].Code != customfields.CodeUnknownOption {
+				if len(uerrs) != 1 || uerrs[0].Code != string(errcode.UnknownOption) {
 					t.Errorf("after the refetch: userErrors = %s, want UNKNOWN_OPTION", mustJSON(uerrs))
 				}
 				if n := up.Count(routeFieldsWrite); n != 0 {
@@ -1092,7 +1093,7 @@ func TestCreateConversationCustomFields(t *testing.T) {
 				t.Errorf("payload has a conversation: %s", mustJSON(conv))
 			}
 			if len(uerrs) != 1 || !slices.Equal(uerrs[0].Field, []string{"customFields", "1", "value"}) ||
-				uerrs[0].Code != customfields.CodeUnknownOption || !strings.Contains(uerrs[0].Message, "Web App, Mobile App, API, Integrations") {
+				uerrs[0].Code != string(errcode.UnknownOption) || !strings.Contains(uerrs[0].Message, "Web App, Mobile App, API, Integrations") {
 				t.Errorf("userErrors = %s", mustJSON(uerrs))
 			}
 			if n := up.Count(routeCreateConv); n != 0 {

@@ -10,23 +10,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/cache"
-	"github.com/scoutgraph/scoutgraph/customfields"
 	"github.com/scoutgraph/scoutgraph/gqlhttp"
 	"github.com/scoutgraph/scoutgraph/graph"
 	"github.com/scoutgraph/scoutgraph/graphiql"
-	"github.com/scoutgraph/scoutgraph/loader"
+	"github.com/scoutgraph/scoutgraph/session"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
-
-// loaderWait is how long the per-request mailbox-page loader gathers keys
-// before fetching (the other loaders fetch each key at once).
-const loaderWait = time.Millisecond
 
 // Config is what a Gateway needs to run.
 type Config struct {
@@ -85,11 +79,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		// Not fatal: requests fall back to FreeScout and /readyz reports it.
 		logger.Warn("cache unreachable at start", "err", err)
 	}
-	dir := loader.NewDirectory(client, store)
-	defs := customfields.NewDefinitions(client.Mailboxes, store, cfg.CacheTTL)
+	sessions := session.NewFactory(session.Options{Client: client, Store: store, DefinitionsTTL: cfg.CacheTTL, Logger: logger})
 	resolver := &graph.Resolver{
-		Client: client, Defs: defs, Dir: dir, Logger: logger,
-		Loaders: loader.NewFactory(client, dir, defs, loaderWait),
+		Sessions: graph.SessionFactoryFunc(func(ctx context.Context) graph.Session { return sessions.New(ctx) }),
+		Logger:   logger,
 	}
 	a := &Gateway{logger: logger, client: client, cache: c, store: store, metrics: m}
 	a.handler = NewServer(logger, m, resolver, a.ready)
@@ -120,12 +113,12 @@ func NewServer(logger *slog.Logger, m *metrics, resolver *graph.Resolver, ready 
 
 // routes is the gateway's whole HTTP surface.
 func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, resolver *graph.Resolver, ready func(context.Context) map[string]error) {
-	gql := resolver.Loaders.Middleware(gqlhttp.New(graph.NewSchema(resolver),
+	gql := authenticate(gqlhttp.New(graph.NewSchema(resolver),
 		gqlhttp.WithErrorPresenter(graph.ErrorPresenter(logger)),
 		gqlhttp.WithRecover(graph.Recover(logger)),
 		gqlhttp.WithMaxBodyBytes(1<<20),
-		gqlhttp.WithAroundRootFields(forgetBeforeWrites),
-		gqlhttp.WithAroundOperations(graph.WithSelectionMemo),
+		gqlhttp.WithAroundOperations(resolver.AroundOperations),
+		gqlhttp.WithAroundRootFields(graph.ForgetBeforeMutations),
 	))
 	mux.Handle("/graphql", gql)
 	mux.Handle("GET /healthz", handleHealthz())
@@ -134,16 +127,12 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, resolver *graph
 	mux.Handle("/", graphiql.Handler("/graphql"))
 }
 
-// forgetBeforeWrites empties the request's loaders before each mutation:
-// mutations run one after the other, and each payload must show FreeScout as
-// it stands after the write, not what an earlier field of the operation read.
-func forgetBeforeWrites(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
-	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
-		if l := loader.For(ctx); l != nil {
-			l.Forget()
-		}
-	}
-	return next(ctx)
+// authenticate puts the request's caller in its context: for now every
+// request is the anonymous caller with the gateway's own key.
+func authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), auth.Anonymous())))
+	})
 }
 
 func handleHealthz() http.Handler {
@@ -264,7 +253,7 @@ func (m *metrics) observeHTTP(route, method string, status int, d time.Duration)
 	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
 }
 
-func (m *metrics) observeUpstream(c upstream.Call) {
+func (m *metrics) observeUpstream(_ context.Context, c upstream.Call) {
 	m.upstreamCalls.WithLabelValues(c.Route, fmt.Sprint(c.Status)).Inc()
 	m.upstreamDur.WithLabelValues(c.Route).Observe(c.Duration.Seconds())
 }

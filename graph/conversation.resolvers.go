@@ -11,13 +11,14 @@ import (
 	"fmt"
 
 	"github.com/scoutgraph/scoutgraph/customfields"
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
 // Mailbox is the resolver for the mailbox field.
 func (r *conversationResolver) Mailbox(ctx context.Context, obj *model.Conversation) (*model.Mailbox, error) {
-	return r.mailboxByID(ctx, obj.Raw.MailboxID)
+	return mailboxByID(ctx, obj.Raw.MailboxID)
 }
 
 // CustomFields is the resolver for the customFields field.
@@ -27,7 +28,7 @@ func (r *conversationResolver) CustomFields(ctx context.Context, obj *model.Conv
 
 // Field is the resolver for the field field.
 func (r *customFieldValueResolver) Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error) {
-	defs, err := r.loaders(ctx).CustomFields(ctx, obj.MailboxID)
+	defs, err := session(ctx).CustomFields(ctx, obj.MailboxID)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +41,7 @@ func (r *customFieldValueResolver) Field(ctx context.Context, obj *model.CustomF
 
 // CreateConversation is the resolver for the createConversation field.
 func (r *mutationResolver) CreateConversation(ctx context.Context, input model.CreateConversationInput) (*model.CreateConversationPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	in := &upstream.NewConversation{
 		Type:      wireOf(input.Type),
 		MailboxID: ids.id(input.MailboxID, "mailboxId"),
@@ -49,7 +50,7 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 		AssignTo:  ids.opt(input.AssigneeID, "assigneeId"),
 	}
 	if input.Type == model.ConversationTypeUnknown {
-		ids.add([]string{"type"}, "INVALID", "type must be EMAIL, PHONE or CHAT")
+		ids.add([]string{"type"}, errcode.Invalid, "type must be EMAIL, PHONE or CHAT")
 	}
 	if ref := customerRef(input.Customer, &ids, "customer"); ref != nil {
 		in.Customer = *ref
@@ -59,7 +60,7 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 		case model.ConversationStatusActive, model.ConversationStatusPending, model.ConversationStatusClosed:
 			in.Status = wireOf(*input.Status)
 		default:
-			ids.add([]string{"status"}, "INVALID", "status of a new conversation must be ACTIVE, PENDING or CLOSED")
+			ids.add([]string{"status"}, errcode.Invalid, "status of a new conversation must be ACTIVE, PENDING or CLOSED")
 		}
 	}
 	if input.CreatedAt != nil {
@@ -71,7 +72,7 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 		in.ClosedAt = &t
 	}
 	if len(input.Threads) == 0 {
-		ids.add([]string{"threads"}, "REQUIRED", "a conversation needs at least one thread")
+		ids.add([]string{"threads"}, errcode.Required, "a conversation needs at least one thread")
 	}
 	for i, t := range input.Threads {
 		path := []string{"threads", fmt.Sprint(i)}
@@ -83,39 +84,33 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 		checkThreadAuthor(&ids, path, t.Type, nt.Customer != nil, deref(t.UserID) != "")
 		in.Threads = append(in.Threads, nt)
 	}
-	if len(ids.errs) > 0 {
-		return &model.CreateConversationPayload{UserErrors: ids.errs}, nil
-	}
-	if len(input.CustomFields) > 0 {
-		writes, problems, err := r.Defs.Resolve(ctx, in.MailboxID, fieldInputs(input.CustomFields))
+	s := session(ctx)
+	if !ids.failed() && len(input.CustomFields) > 0 {
+		writes, problems, err := s.ResolveCustomFields(ctx, in.MailboxID, fieldInputs(input.CustomFields))
 		if errors.Is(err, upstream.ErrNotFound) {
 			// No such mailbox: a userError on mailboxId, as FreeScout's own
 			// answer gives when there are no custom fields to translate.
-			return &model.CreateConversationPayload{UserErrors: []*model.UserError{{Field: []string{"mailboxId"}, Message: "mailbox not found", Code: CodeNotFound}}}, nil
+			ids.add([]string{"mailboxId"}, errcode.UserNotFound, "mailbox not found")
+		} else if err != nil {
+			return nil, err
 		}
+		ids.errs = append(ids.errs, problemErrors(problems, "customFields")...)
+		in.CustomFields = writes
+	}
+	fields := payload(ctx, "CreateConversationPayload", "conversation", "Conversation")
+	c, uerrs, err := mutate(&ids, mutation{idPath: []string{"mailboxId"}}, func() (*model.Conversation, error) {
+		_, raw, err := s.CreateConversation(ctx, in, conversationEmbeds(fields))
 		if err != nil {
 			return nil, err
 		}
-		if len(problems) > 0 {
-			return &model.CreateConversationPayload{UserErrors: problemErrors(problems, "customFields")}, nil
-		}
-		in.CustomFields = writes
-	}
-	newID, err := r.Client.Conversations.Create(ctx, in)
-	if err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"mailboxId"})
-		if len(in.CustomFields) > 0 && uerrs != nil {
-			r.Defs.Invalidate(ctx, in.MailboxID)
-		}
-		return &model.CreateConversationPayload{UserErrors: uerrs}, err
-	}
-	c, err := r.freshConversation(ctx, newID, "CreateConversationPayload")
-	return &model.CreateConversationPayload{Conversation: c, UserErrors: []*model.UserError{}}, err
+		return produceConversation(ctx, s, fields, raw), nil
+	})
+	return &model.CreateConversationPayload{Conversation: c, UserErrors: uerrs}, err
 }
 
 // UpdateConversation is the resolver for the updateConversation field.
 func (r *mutationResolver) UpdateConversation(ctx context.Context, input model.UpdateConversationInput) (*model.UpdateConversationPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.ID, "id")
 	in := &upstream.ConversationUpdate{
 		ByUser:     ids.optPtr(input.ByUserID, "byUserId"),
@@ -126,96 +121,84 @@ func (r *mutationResolver) UpdateConversation(ctx context.Context, input model.U
 	}
 	if input.Status != nil {
 		if *input.Status == model.ConversationStatusUnknown {
-			ids.add([]string{"status"}, "INVALID", "UNKNOWN is not a status to set")
+			ids.add([]string{"status"}, errcode.Invalid, "UNKNOWN is not a status to set")
 		}
 		s := wireOf(*input.Status)
 		in.Status = &s
 	}
 	if in.ByUser == nil && (in.Status != nil || in.AssignTo != nil || in.MailboxID != nil) {
-		ids.add([]string{"byUserId"}, "REQUIRED", "byUserId is required to change status, assignee or mailbox")
+		ids.add([]string{"byUserId"}, errcode.Required, "byUserId is required to change status, assignee or mailbox")
 	}
-	if len(ids.errs) > 0 {
-		return &model.UpdateConversationPayload{UserErrors: ids.errs}, nil
-	}
-	if err := r.Client.Conversations.Update(ctx, cid, in); err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"id"})
-		return &model.UpdateConversationPayload{UserErrors: uerrs}, err
-	}
-	c, err := r.freshConversation(ctx, cid, "UpdateConversationPayload")
-	return &model.UpdateConversationPayload{Conversation: c, UserErrors: []*model.UserError{}}, err
+	fields := payload(ctx, "UpdateConversationPayload", "conversation", "Conversation")
+	c, uerrs, err := mutate(&ids, mutation{idPath: []string{"id"}}, func() (*model.Conversation, error) {
+		s := session(ctx)
+		raw, err := s.UpdateConversation(ctx, cid, in, conversationEmbeds(fields))
+		if err != nil {
+			return nil, err
+		}
+		return produceConversation(ctx, s, fields, raw), nil
+	})
+	return &model.UpdateConversationPayload{Conversation: c, UserErrors: uerrs}, err
 }
 
 // DeleteConversation is the resolver for the deleteConversation field.
 func (r *mutationResolver) DeleteConversation(ctx context.Context, input model.DeleteConversationInput) (*model.DeleteConversationPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.ID, "id")
-	if len(ids.errs) > 0 {
-		return &model.DeleteConversationPayload{UserErrors: ids.errs}, nil
-	}
-	if err := r.Client.Conversations.Delete(ctx, cid); err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"id"})
-		return &model.DeleteConversationPayload{UserErrors: uerrs}, err
-	}
-	return &model.DeleteConversationPayload{DeletedConversationID: idPtr(cid), UserErrors: []*model.UserError{}}, nil
+	deleted, uerrs, err := mutate(&ids, mutation{idPath: []string{"id"}}, func() (*string, error) {
+		return idPtr(cid), session(ctx).DeleteConversation(ctx, cid)
+	})
+	return &model.DeleteConversationPayload{DeletedConversationID: deleted, UserErrors: uerrs}, err
 }
 
 // UpdateConversationCustomFields is the resolver for the updateConversationCustomFields field.
 func (r *mutationResolver) UpdateConversationCustomFields(ctx context.Context, input model.UpdateConversationCustomFieldsInput) (*model.UpdateConversationCustomFieldsPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.ConversationID, "conversationId")
 	if len(input.Fields) == 0 {
-		ids.add([]string{"fields"}, "REQUIRED", "give at least one field to set")
+		ids.add([]string{"fields"}, errcode.Required, "give at least one field to set")
 	}
-	if len(ids.errs) > 0 {
-		return &model.UpdateConversationCustomFieldsPayload{UserErrors: ids.errs}, nil
-	}
-	current, err := r.Client.Conversations.Get(ctx, cid, "")
-	if err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"conversationId"})
-		return &model.UpdateConversationCustomFieldsPayload{UserErrors: uerrs}, err
-	}
-	writes, problems, err := r.Defs.Resolve(ctx, current.MailboxID, fieldInputs(input.Fields))
-	if err != nil {
-		return nil, err
-	}
-	if len(problems) > 0 {
-		return &model.UpdateConversationCustomFieldsPayload{UserErrors: problemErrors(problems, "fields")}, nil
-	}
-	if err := r.Client.Conversations.UpdateCustomFields(ctx, cid, writes); err != nil {
-		uerrs, err := writeErrors(err, map[string]string{"customFields": "fields"}, []string{"conversationId"})
-		if uerrs != nil {
-			// FreeScout disagrees with the cached definitions: drop them.
-			r.Defs.Invalidate(ctx, current.MailboxID)
+	fields := payload(ctx, "UpdateConversationCustomFieldsPayload", "conversation", "Conversation")
+	var problems []*model.UserError
+	c, uerrs, err := mutate(&ids, mutation{idPath: []string{"conversationId"}, renames: map[string]string{"customFields": "fields"}}, func() (*model.Conversation, error) {
+		s := session(ctx)
+		raw, p, err := s.UpdateConversationCustomFields(ctx, cid, fieldInputs(input.Fields), conversationEmbeds(fields))
+		if err != nil || len(p) > 0 {
+			problems = problemErrors(p, "fields")
+			return nil, err
 		}
-		return &model.UpdateConversationCustomFieldsPayload{UserErrors: uerrs}, err
+		return produceConversation(ctx, s, fields, raw), nil
+	})
+	if len(problems) > 0 {
+		uerrs = problems
 	}
-	c, err := r.freshConversation(ctx, cid, "UpdateConversationCustomFieldsPayload")
-	return &model.UpdateConversationCustomFieldsPayload{Conversation: c, UserErrors: []*model.UserError{}}, err
+	return &model.UpdateConversationCustomFieldsPayload{Conversation: c, UserErrors: uerrs}, err
 }
 
 // UpdateConversationTags is the resolver for the updateConversationTags field.
 func (r *mutationResolver) UpdateConversationTags(ctx context.Context, input model.UpdateConversationTagsInput) (*model.UpdateConversationTagsPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.ConversationID, "conversationId")
 	for i, t := range input.Tags {
 		if t == "" {
-			ids.add([]string{"tags", fmt.Sprint(i)}, "INVALID", "a tag name may not be empty")
+			ids.add([]string{"tags", fmt.Sprint(i)}, errcode.Invalid, "a tag name may not be empty")
 		}
 	}
-	if len(ids.errs) > 0 {
-		return &model.UpdateConversationTagsPayload{UserErrors: ids.errs}, nil
-	}
-	if err := r.Client.Conversations.UpdateTags(ctx, cid, input.Tags); err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"conversationId"})
-		return &model.UpdateConversationTagsPayload{UserErrors: uerrs}, err
-	}
-	c, err := r.freshConversation(ctx, cid, "UpdateConversationTagsPayload")
-	return &model.UpdateConversationTagsPayload{Conversation: c, UserErrors: []*model.UserError{}}, err
+	fields := payload(ctx, "UpdateConversationTagsPayload", "conversation", "Conversation")
+	c, uerrs, err := mutate(&ids, mutation{idPath: []string{"conversationId"}}, func() (*model.Conversation, error) {
+		s := session(ctx)
+		raw, err := s.UpdateConversationTags(ctx, cid, input.Tags, conversationEmbeds(fields))
+		if err != nil {
+			return nil, err
+		}
+		return produceConversation(ctx, s, fields, raw), nil
+	})
+	return &model.UpdateConversationTagsPayload{Conversation: c, UserErrors: uerrs}, err
 }
 
 // CreateThread is the resolver for the createThread field.
 func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateThreadInput) (*model.CreateThreadPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.ConversationID, "conversationId")
 	in := &upstream.NewThread{
 		Type: wireOf(input.Type), Text: input.Text, Imported: input.Imported, Cc: input.Cc, Bcc: input.Bcc,
@@ -229,7 +212,7 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 		case model.ConversationStatusActive, model.ConversationStatusPending, model.ConversationStatusClosed:
 			in.Status = wireOf(*input.Status)
 		default:
-			ids.add([]string{"status"}, "INVALID", "status must be ACTIVE, PENDING or CLOSED")
+			ids.add([]string{"status"}, errcode.Invalid, "status must be ACTIVE, PENDING or CLOSED")
 		}
 	}
 	if input.State != nil {
@@ -237,45 +220,31 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 		case model.ThreadStateDraft, model.ThreadStatePublished:
 			in.State = wireOf(*input.State)
 		default:
-			ids.add([]string{"state"}, "INVALID", "state must be DRAFT or PUBLISHED")
+			ids.add([]string{"state"}, errcode.Invalid, "state must be DRAFT or PUBLISHED")
 		}
 	}
 	if input.CreatedAt != nil {
 		if !deref(input.Imported) {
-			ids.add([]string{"createdAt"}, "INVALID", "createdAt can only be set with imported: true")
+			ids.add([]string{"createdAt"}, errcode.Invalid, "createdAt can only be set with imported: true")
 		}
 		t := upstream.NewTime(*input.CreatedAt)
 		in.CreatedAt = &t
 	}
-	if len(ids.errs) > 0 {
-		return &model.CreateThreadPayload{UserErrors: ids.errs}, nil
-	}
-	threadID, err := r.Client.Conversations.CreateThread(ctx, cid, in)
-	if err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"conversationId"})
-		return &model.CreateThreadPayload{UserErrors: uerrs}, err
-	}
-	embed := payloadEmbeds(ctx, "CreateThreadPayload", "conversation", "Conversation")
-	if !contains(embed, upstream.EmbedThreads) {
-		embed = append(embed, upstream.EmbedThreads)
-	}
-	raw, err := r.Client.Conversations.Get(ctx, cid, embed...)
-	if err != nil {
-		return nil, err
-	}
-	fields := payloadSelection(ctx, "CreateThreadPayload", "conversation", "Conversation")
-	r.prefetchForPage(ctx, fields, []upstream.Conversation{*raw})
-	out := &model.CreateThreadPayload{Conversation: toConversation(raw), UserErrors: []*model.UserError{}}
-	rr := r.relationReader(ctx)
-	rr.conversations(fields, out.Conversation)
-	for i := range raw.Embedded.Threads {
-		if raw.Embedded.Threads[i].ID == threadID {
-			out.Thread = toThread(&raw.Embedded.Threads[i])
-			rr.threads(payloadSelection(ctx, "CreateThreadPayload", "thread", "Thread"), out.Thread)
+	convFields := payload(ctx, "CreateThreadPayload", "conversation", "Conversation")
+	threadFields := payload(ctx, "CreateThreadPayload", "thread", "Thread")
+	out, uerrs, err := mutate(&ids, mutation{idPath: []string{"conversationId"}}, func() (*model.CreateThreadPayload, error) {
+		s := session(ctx)
+		threadID, raw, err := s.CreateThread(ctx, cid, in, conversationEmbeds(convFields))
+		if err != nil {
+			return nil, err
 		}
+		return produceThreadPayload(ctx, s, convFields, threadFields, raw, threadID), nil
+	})
+	if out == nil {
+		out = &model.CreateThreadPayload{}
 	}
-	rr.wait()
-	return out, nil
+	out.UserErrors = uerrs
+	return out, err
 }
 
 // Conversation is the resolver for the conversation field.
@@ -284,13 +253,14 @@ func (r *queryResolver) Conversation(ctx context.Context, id string) (*model.Con
 	if err != nil {
 		return nil, err
 	}
+	s := session(ctx)
 	fields := selected(ctx, "Conversation")
-	r.prefetchForConversations(ctx, fields)
-	c, err := r.loaders(ctx).Conversation(ctx, cid, conversationEmbeds(fields))
+	prefetchForConversations(ctx, s, fields)
+	c, err := s.Conversation(ctx, cid, conversationEmbeds(fields))
 	if err != nil {
 		return nil, err
 	}
-	return r.conversationFor(ctx, fields, c), nil
+	return produceConversation(ctx, s, fields, c), nil
 }
 
 // Conversations is the resolver for the conversations field.
@@ -299,7 +269,7 @@ func (r *queryResolver) Conversations(ctx context.Context, first *int, after *st
 	if err != nil {
 		return nil, err
 	}
-	return r.conversationList(ctx, opts, first, after)
+	return conversationList(ctx, opts, first, after)
 }
 
 // User is the resolver for the user field.
@@ -307,7 +277,7 @@ func (r *timelogResolver) User(ctx context.Context, obj *model.Timelog) (*model.
 	if obj.UserID == 0 {
 		return nil, nil // no user recorded: null
 	}
-	u, err := r.loaders(ctx).User(ctx, obj.UserID)
+	u, err := session(ctx).User(ctx, obj.UserID)
 	if err != nil {
 		return nil, err
 	}

@@ -171,6 +171,14 @@ func toCustomer(c *upstream.Customer) *model.Customer {
 	return m
 }
 
+// customerOrNil is toCustomer that keeps nil nil.
+func customerOrNil(c *upstream.Customer) *model.Customer {
+	if c == nil {
+		return nil
+	}
+	return toCustomer(c)
+}
+
 // textOf is what a person reads for a field value: FreeScout's text (a
 // dropdown's label) when it has one, else the value.
 func textOf(f upstream.CustomFieldValue) string {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/paging"
 	"github.com/scoutgraph/scoutgraph/upstream"
@@ -21,11 +22,12 @@ func (r *customerResolver) Conversations(ctx context.Context, obj *model.Custome
 		return nil, err
 	}
 	opts.CustomerID = obj.Key
-	return r.conversationList(ctx, opts, first, after)
+	return conversationList(ctx, opts, first, after)
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CreateCustomerPayload, error) {
+	var ids inputErrors
 	in := &upstream.NewCustomer{
 		FirstName: deref(input.FirstName), LastName: deref(input.LastName), Phone: deref(input.Phone),
 		PhotoURL: deref(input.PhotoURL), JobTitle: deref(input.JobTitle), Notes: deref(input.Notes),
@@ -36,22 +38,17 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 	if input.PhotoType != nil {
 		in.PhotoType = wireOf(*input.PhotoType)
 	}
-	newID, err := r.Client.Customers.Create(ctx, in)
-	if err != nil {
-		uerrs, err := writeErrors(err, nil, nil)
-		return &model.CreateCustomerPayload{UserErrors: uerrs}, err
-	}
-	c, err := r.freshCustomer(ctx, newID)
-	return &model.CreateCustomerPayload{Customer: c, UserErrors: []*model.UserError{}}, err
+	c, uerrs, err := mutate(&ids, mutation{}, func() (*model.Customer, error) {
+		_, c, err := session(ctx).CreateCustomer(ctx, in)
+		return customerOrNil(c), err
+	})
+	return &model.CreateCustomerPayload{Customer: c, UserErrors: uerrs}, err
 }
 
 // UpdateCustomer is the resolver for the updateCustomer field.
 func (r *mutationResolver) UpdateCustomer(ctx context.Context, input model.UpdateCustomerInput) (*model.UpdateCustomerPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.ID, "id")
-	if len(ids.errs) > 0 {
-		return &model.UpdateCustomerPayload{UserErrors: ids.errs}, nil
-	}
 	in := &upstream.CustomerUpdate{
 		FirstName: input.FirstName, LastName: input.LastName, Phone: input.Phone, PhotoURL: input.PhotoURL,
 		JobTitle: input.JobTitle, Notes: input.Notes, Company: input.Company, Address: addressInput(input.Address),
@@ -62,34 +59,30 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, input model.Updat
 		pt := wireOf(*input.PhotoType)
 		in.PhotoType = &pt
 	}
-	if err := r.Client.Customers.Update(ctx, cid, in); err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"id"})
-		return &model.UpdateCustomerPayload{UserErrors: uerrs}, err
-	}
-	c, err := r.freshCustomer(ctx, cid)
-	return &model.UpdateCustomerPayload{Customer: c, UserErrors: []*model.UserError{}}, err
+	c, uerrs, err := mutate(&ids, mutation{idPath: []string{"id"}}, func() (*model.Customer, error) {
+		c, err := session(ctx).UpdateCustomer(ctx, cid, in)
+		return customerOrNil(c), err
+	})
+	return &model.UpdateCustomerPayload{Customer: c, UserErrors: uerrs}, err
 }
 
 // UpdateCustomerFields is the resolver for the updateCustomerFields field.
 func (r *mutationResolver) UpdateCustomerFields(ctx context.Context, input model.UpdateCustomerFieldsInput) (*model.UpdateCustomerFieldsPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	cid := ids.id(input.CustomerID, "customerId")
 	fields := make([]upstream.CustomerFieldWrite, 0, len(input.Fields))
 	for i, f := range input.Fields {
 		fields = append(fields, upstream.CustomerFieldWrite{ID: ids.id(f.ID, "fields", fmt.Sprint(i), "id"), Value: f.Value})
 	}
 	if len(input.Fields) == 0 {
-		ids.add([]string{"fields"}, "REQUIRED", "give at least one field to set")
+		ids.add([]string{"fields"}, errcode.Required, "give at least one field to set")
 	}
-	if len(ids.errs) > 0 {
-		return &model.UpdateCustomerFieldsPayload{UserErrors: ids.errs}, nil
-	}
-	if err := r.Client.Customers.UpdateFields(ctx, cid, fields); err != nil {
-		uerrs, err := writeErrors(err, map[string]string{"customerFields": "fields"}, []string{"customerId"})
-		return &model.UpdateCustomerFieldsPayload{UserErrors: uerrs}, err
-	}
-	c, err := r.freshCustomer(ctx, cid)
-	return &model.UpdateCustomerFieldsPayload{Customer: c, UserErrors: []*model.UserError{}}, err
+	m := mutation{idPath: []string{"customerId"}, renames: map[string]string{"customerFields": "fields"}}
+	c, uerrs, err := mutate(&ids, m, func() (*model.Customer, error) {
+		c, err := session(ctx).UpdateCustomerFields(ctx, cid, fields)
+		return customerOrNil(c), err
+	})
+	return &model.UpdateCustomerFieldsPayload{Customer: c, UserErrors: uerrs}, err
 }
 
 // Customer is the resolver for the customer field.
@@ -98,7 +91,7 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.loaders(ctx).Customer(ctx, cid)
+	c, err := session(ctx).Customer(ctx, cid)
 	if err != nil {
 		return nil, err
 	}
@@ -111,29 +104,19 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	var opts upstream.CustomerListOptions
-	if filter != nil {
-		opts.FirstName, opts.LastName = deref(filter.FirstName), deref(filter.LastName)
-		opts.Phone, opts.Email, opts.UpdatedSince = deref(filter.Phone), deref(filter.Email), deref(filter.UpdatedSince)
-	}
-	if orderBy != nil {
-		opts.SortField, opts.SortOrder = customerSortFields[orderBy.Field], wireOf(orderBy.Direction)
-	}
-	items, total, err := paging.Window(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Customer, upstream.Page, error) {
-		o := opts
-		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
-		return r.Client.Customers.List(ctx, &o)
-	})
+	opts, err := customerOptions(filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
-	if items, err = r.withCustomerFields(ctx, items); err != nil {
+	withFields := selects(connectionNodes(ctx, "CustomerConnection", "Customer"), "customerFields")
+	page, err := session(ctx).Customers(ctx, opts, offset, limit, withFields)
+	if err != nil {
 		return nil, err
 	}
-	nodes, edges := nodesAndEdges(items, offset, toCustomer, func(c string, n *model.Customer) *model.CustomerEdge {
+	nodes, edges := nodesAndEdges(page.Items, offset, toCustomer, func(c string, n *model.Customer) *model.CustomerEdge {
 		return &model.CustomerEdge{Cursor: c, Node: n}
 	})
-	return &model.CustomerConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}, nil
+	return &model.CustomerConnection{Edges: edges, Nodes: nodes, TotalCount: page.Total, PageInfo: pageInfo(offset, len(page.Items), page.Total)}, nil
 }
 
 // Customer returns CustomerResolver implementation.

@@ -9,27 +9,14 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/scoutgraph/scoutgraph/loader"
+	"github.com/scoutgraph/scoutgraph/auth"
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/paging"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// Error codes carried in extensions.code of every GraphQL error.
-const (
-	CodeNotFound            = "NOT_FOUND"
-	CodeUnauthenticated     = "UNAUTHENTICATED"
-	CodeForbidden           = "FORBIDDEN"
-	CodeBadUserInput        = "BAD_USER_INPUT"
-	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
-	CodeInternal            = "INTERNAL"
-)
-
-// inputError is a problem with a query's arguments.
-type inputError struct{ msg string }
-
-func (e *inputError) Error() string { return e.msg }
-
-func badInput(msg string) error { return &inputError{msg} }
+// badInput is a problem with a query's arguments: BAD_USER_INPUT.
+func badInput(msg string) error { return errcode.New(errcode.BadUserInput, msg) }
 
 // ErrorPresenter maps every error a resolver returns to a GraphQL error with
 // extensions.code, once, at the edge. Internal details are logged, not shown.
@@ -38,57 +25,75 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var already *gqlerror.Error
 		if errors.As(err, &already) && already.Err == nil {
-			// gqlgen's own parse, validation and argument errors.
-			setCode(gerr, CodeBadUserInput)
+			// gqlgen's own parse, validation and argument errors (which carry
+			// gqlgen's codes), and the request pipeline's, which carry one of
+			// the contract's codes already.
+			if code, _ := gerr.Extensions["code"].(string); !errcode.Known(code) {
+				setCode(gerr, errcode.BadUserInput)
+			}
 			return gerr
 		}
 		cause := err
 		if already != nil {
 			cause = already.Err // the resolver's own error, without gqlgen's position prefix
 		}
-		code, msg := classify(cause)
-		if code == CodeInternal {
+		e := classify(cause)
+		if errors.Is(cause, upstream.ErrUnauthorized) && ownKey(ctx) {
+			e = errcode.New(errcode.Unauthenticated, "freescout rejected your api key")
+		}
+		switch e.Code {
+		case errcode.Internal:
 			logger.ErrorContext(ctx, "resolver failed", "path", gerr.Path.String(), "err", err)
-		} else if code == CodeUpstreamUnavailable {
+		case errcode.UpstreamUnavailable:
 			logger.WarnContext(ctx, "freescout unavailable", "path", gerr.Path.String(), "err", err)
 		}
-		gerr.Message = msg
-		setCode(gerr, code)
+		gerr.Message = e.Message
+		for k, v := range e.Extensions {
+			if gerr.Extensions == nil {
+				gerr.Extensions = map[string]any{}
+			}
+			gerr.Extensions[k] = v
+		}
+		setCode(gerr, e.Code)
 		return gerr
 	}
 }
 
-func setCode(e *gqlerror.Error, code string) {
+// ownKey reports whether the operation acts with the caller's own FreeScout
+// key, so that FreeScout rejecting it is the caller's problem, not the
+// gateway's.
+func ownKey(ctx context.Context) bool {
+	c := auth.CallerFrom(ctx)
+	return c != nil && c.APIKey != ""
+}
+
+func setCode(e *gqlerror.Error, code errcode.Code) {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	e.Extensions["code"] = code
+	e.Extensions["code"] = string(code)
 }
 
 // classify picks the code and the client-facing message for err.
-func classify(err error) (code, msg string) {
-	var ie *inputError
-	var nf *loader.NotFoundError
+func classify(err error) *errcode.Error {
 	var ue *upstream.Error
-	switch {
-	case errors.As(err, &ie):
-		return CodeBadUserInput, ie.msg
+	switch e := errcode.As(err); {
+	case e != nil:
+		return e
 	case errors.Is(err, paging.ErrBadArgs):
-		return CodeBadUserInput, err.Error()
-	case errors.As(err, &nf):
-		return CodeNotFound, nf.Error()
+		return errcode.New(errcode.BadUserInput, err.Error())
 	case errors.Is(err, upstream.ErrNotFound):
-		return CodeNotFound, "not found"
+		return errcode.New(errcode.NotFound, "not found")
 	case errors.Is(err, upstream.ErrUnauthorized):
-		return CodeUnauthenticated, "freescout rejected the gateway's credentials"
+		return errcode.New(errcode.UpstreamUnavailable, "freescout rejected the gateway's api key")
 	case errors.Is(err, upstream.ErrForbidden):
-		return CodeForbidden, "freescout denied access"
+		return errcode.New(errcode.Forbidden, "freescout denied access")
 	case errors.Is(err, upstream.ErrBadRequest) && errors.As(err, &ue):
-		return CodeBadUserInput, "freescout rejected the request: " + strings.ToLower(ue.Message)
+		return errcode.New(errcode.BadUserInput, "freescout rejected the request: "+strings.ToLower(ue.Message))
 	case errors.Is(err, upstream.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return CodeUpstreamUnavailable, "freescout is unavailable; try again later"
+		return errcode.New(errcode.UpstreamUnavailable, "freescout is unavailable; try again later")
 	}
-	return CodeInternal, "internal error"
+	return errcode.New(errcode.Internal, "internal error")
 }
 
 // Recover turns a resolver panic into an INTERNAL error, logging the detail.

@@ -91,8 +91,50 @@ func conversationOptions(f *model.ConversationFilter, order *model.ConversationO
 		}
 		o.Number = *f.Number
 	}
-	o.CustomerEmail, o.CustomerPhone = deref(f.CustomerEmail), deref(f.CustomerPhone)
-	o.Subject, o.Tag = deref(f.Subject), deref(f.Tag)
+	err = readTexts(
+		textArg{"filter.customerEmail", f.CustomerEmail, &o.CustomerEmail},
+		textArg{"filter.customerPhone", f.CustomerPhone, &o.CustomerPhone},
+		textArg{"filter.subject", f.Subject, &o.Subject},
+		textArg{"filter.tag", f.Tag, &o.Tag},
+	)
 	o.CreatedSince, o.UpdatedSince = deref(f.CreatedSince), deref(f.UpdatedSince)
-	return o, nil
+	return o, err
+}
+
+// customerOptions maps a CustomerFilter and order onto FreeScout's list
+// parameters.
+func customerOptions(f *model.CustomerFilter, order *model.CustomerOrder) (upstream.CustomerListOptions, error) {
+	var o upstream.CustomerListOptions
+	if order != nil {
+		o.SortField, o.SortOrder = customerSortFields[order.Field], wireOf(order.Direction)
+	}
+	if f == nil {
+		return o, nil
+	}
+	err := readTexts(
+		textArg{"filter.firstName", f.FirstName, &o.FirstName},
+		textArg{"filter.lastName", f.LastName, &o.LastName},
+		textArg{"filter.phone", f.Phone, &o.Phone},
+		textArg{"filter.email", f.Email, &o.Email},
+	)
+	o.UpdatedSince = deref(f.UpdatedSince)
+	return o, err
+}
+
+// textArg is a text argument of a filter and where its value goes.
+type textArg struct {
+	name    string
+	in, out *string
+}
+
+// readTexts checks each text argument (see argText) and stores its value.
+func readTexts(args ...textArg) error {
+	for _, a := range args {
+		v, err := argText(a.name, a.in)
+		if err != nil {
+			return err
+		}
+		*a.out = v
+	}
+	return nil
 }

@@ -18,7 +18,7 @@ func (r *folderResolver) User(ctx context.Context, obj *model.Folder) (*model.Us
 	if obj.UserID == 0 {
 		return nil, nil // a shared folder: null
 	}
-	u, err := r.loaders(ctx).User(ctx, obj.UserID)
+	u, err := session(ctx).User(ctx, obj.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func (r *folderResolver) User(ctx context.Context, obj *model.Folder) (*model.Us
 
 // CustomFields is the resolver for the customFields field.
 func (r *mailboxResolver) CustomFields(ctx context.Context, obj *model.Mailbox) ([]*model.CustomField, error) {
-	defs, err := r.loaders(ctx).CustomFields(ctx, obj.Key)
+	defs, err := session(ctx).CustomFields(ctx, obj.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (r *mailboxResolver) CustomFields(ctx context.Context, obj *model.Mailbox) 
 
 // Folders is the resolver for the folders field.
 func (r *mailboxResolver) Folders(ctx context.Context, obj *model.Mailbox) ([]*model.Folder, error) {
-	folders, err := r.loaders(ctx).Folders(ctx, obj.Key)
+	folders, err := session(ctx).Folders(ctx, obj.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -61,19 +61,16 @@ func (r *mailboxResolver) Conversations(ctx context.Context, obj *model.Mailbox,
 	if err != nil {
 		return nil, err
 	}
+	s := session(ctx)
 	nodes := connectionNodes(ctx, "ConversationConnection", "Conversation")
 	opts.Embed = conversationEmbeds(nodes)
-	r.prefetchForConversations(ctx, nodes)
+	prefetchForConversations(ctx, s, nodes)
 	needTotal := selects(selected(ctx, "ConversationConnection"), "totalCount")
-	page, err := r.loaders(ctx).MailboxConversations(ctx, obj.Key, obj.Siblings, opts, offset, limit, needTotal)
+	page, err := s.MailboxConversations(ctx, obj.Key, obj.Siblings, opts, offset, limit, needTotal)
 	if err != nil {
 		return nil, err
 	}
-	total := page.Total
-	if total < 0 {
-		total = 0 // not selected, so never shown
-	}
-	return r.conversationPage(ctx, nodes, page.Items, offset, total, page.HasNext), nil
+	return conversationConnection(ctx, s, nodes, page, offset), nil
 }
 
 // Mailbox is the resolver for the mailbox field.
@@ -82,7 +79,7 @@ func (r *queryResolver) Mailbox(ctx context.Context, id string) (*model.Mailbox,
 	if err != nil {
 		return nil, err
 	}
-	m, err := r.loaders(ctx).Mailbox(ctx, mid)
+	m, err := session(ctx).Mailbox(ctx, mid)
 	if err != nil {
 		return nil, err
 	}
@@ -99,24 +96,23 @@ func (r *queryResolver) Mailboxes(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	l := r.loaders(ctx)
+	s := session(ctx)
 	var all []upstream.Mailbox
 	if uid != 0 {
-		all, err = l.UserMailboxes(ctx, uid)
+		all, err = s.UserMailboxes(ctx, uid)
 	} else {
-		all, err = l.Mailboxes(ctx)
+		all, err = s.Mailboxes(ctx)
 	}
 	if err != nil {
 		return nil, err
 	}
-	items := paging.Slice(all, offset, limit)
-	ids := mailboxIDs(items)
-	nodes, edges := nodesAndEdges(items, offset, func(m *upstream.Mailbox) *model.Mailbox {
-		n := toMailbox(m)
-		n.Siblings = ids
-		return n
-	}, func(c string, n *model.Mailbox) *model.MailboxEdge { return &model.MailboxEdge{Cursor: c, Node: n} })
-	return &model.MailboxConnection{Edges: edges, Nodes: nodes, TotalCount: len(all), PageInfo: pageInfo(offset, len(items), len(all))}, nil
+	window := paging.Slice(all, offset, limit)
+	nodes := mailboxList(window)
+	edges := make([]*model.MailboxEdge, len(nodes))
+	for i, n := range nodes {
+		edges[i] = &model.MailboxEdge{Cursor: paging.Cursor(offset + i), Node: n}
+	}
+	return &model.MailboxConnection{Edges: edges, Nodes: nodes, TotalCount: len(all), PageInfo: pageInfo(offset, len(window), len(all))}, nil
 }
 
 // Folder returns FolderResolver implementation.

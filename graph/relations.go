@@ -10,18 +10,12 @@ import (
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// A conversation's people, threads, tags and timelogs are not field
-// resolvers: the resolver that produces conversations (a list, a single
-// get, a mutation's payload) reads them for the whole lot before returning,
-// into model.ConversationRelations. What the query selects is worked out once
-// per producer (conversationNeedsOf), each person is answered from what
-// FreeScout embedded when that holds every selected field, and the rest is
-// looked up all at once, through the request's loaders, in the same round
-// trip as the producer's other second-round lookups (see prefetchForPage).
-//
-// gqlgen runs every field resolver after the first of an object in a
-// goroutine of its own; an inbox page with threads had about 200 of them,
-// each deciding again from the selection what its one person needed.
+// How relations are read (see "The rule for relations" in the package doc):
+// what the query selects is worked out once per producer
+// (conversationNeedsOf), each person is answered from what FreeScout
+// embedded when that holds every selected field, and the rest is looked up
+// all at once, through the session's loaders, in the same round trip as the
+// producer's other second-round lookups (see prefetchForPage).
 
 // personNeed is what a selection asks of one relation to a person.
 type personNeed struct {
@@ -81,21 +75,13 @@ func conversationNeedsOf(ctx context.Context, fields []graphql.CollectedField) c
 // relationReader reads relations for one producer: answers at hand are set
 // at once, lookups run in goroutines that wait ends.
 type relationReader struct {
-	r   *Resolver
+	s   Session
 	ctx context.Context
 	wg  sync.WaitGroup
 }
 
-func (r *Resolver) relationReader(ctx context.Context) *relationReader {
-	return &relationReader{r: r, ctx: ctx}
-}
-
-// readRelations fills in the relations of convs that fields, the selection
-// on them, asks for, and returns once every lookup has answered.
-func (r *Resolver) readRelations(ctx context.Context, fields []graphql.CollectedField, convs []*model.Conversation) {
-	rr := r.relationReader(ctx)
-	rr.conversations(fields, convs...)
-	rr.wait()
+func newRelationReader(ctx context.Context, s Session) *relationReader {
+	return &relationReader{s: s, ctx: ctx}
 }
 
 // conversations starts filling in the relations of convs that fields, the
@@ -174,7 +160,7 @@ func embeddedList[W, T any](rr *relationReader, c *model.Conversation, embed str
 		return
 	}
 	rr.wg.Go(func() {
-		full, err := rr.r.loaders(rr.ctx).Conversation(rr.ctx, c.Raw.ID, []string{embed})
+		full, err := rr.s.Conversation(rr.ctx, c.Raw.ID, []string{embed})
 		if err != nil {
 			rel.Set(nil, err)
 			return
@@ -222,7 +208,7 @@ func person[T any](rr *relationReader, p *upstream.Person, fields []graphql.Coll
 }
 
 func (rr *relationReader) fullCustomer(id int) (*model.Customer, error) {
-	c, err := rr.r.loaders(rr.ctx).Customer(rr.ctx, id)
+	c, err := rr.s.Customer(rr.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +216,7 @@ func (rr *relationReader) fullCustomer(id int) (*model.Customer, error) {
 }
 
 func (rr *relationReader) fullUser(id int) (*model.User, error) {
-	u, err := rr.r.loaders(rr.ctx).User(rr.ctx, id)
+	u, err := rr.s.User(rr.ctx, id)
 	if err != nil {
 		return nil, err
 	}

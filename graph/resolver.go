@@ -1,27 +1,49 @@
 // Package graph is scoutgraph's GraphQL layer: the schema (schema/*.graphqls),
 // gqlgen's generated executor (generated.go, model/models_gen.go) and the
-// resolvers, which reach FreeScout only through the per-request loaders and
-// the upstream client.
+// resolvers.
+//
+// Resolvers reach FreeScout only through the operation's data session
+// (Session, made per operation by the Resolver's SessionFactory; see
+// AroundOperations). They never call the upstream client or net/http, and
+// they know no cache key: the session does.
+//
+// # The rule for relations
+//
+// A conversation's people (customer, assignee, createdBy, closedBy), threads
+// (and their people), tags and timelogs are not field resolvers. Whatever
+// produces conversations — a list, a single get, a mutation's payload, a
+// subscription event — hands them to produceConversations (conversations.go),
+// which converts them, starts the second-round lookups their selection needs
+// (custom-field definitions, the mailbox list) and fills every relation the
+// selection asks for, through relationReader (relations.go), before
+// returning. gqlgen then reads the relations through context-free methods of
+// model.Conversation and model.Thread, without a goroutine per relation.
+//
+// To add a relation: a field in model.ConversationRelations (or
+// ThreadRelations) with its method, what the selection asks of it in
+// conversationNeeds, and how it is read in relationReader.conversation. Every
+// producer then fills it; a relation no producer filled answers an INTERNAL
+// error instead of a silent null.
+//
+// # Mutations
+//
+// Every mutation goes through mutate (mutations.go): its input is checked
+// first (problems become userErrors and nothing is sent), then the session
+// writes and reads the object back, and FreeScout's answers about the input
+// (400, 404, 409) become userErrors too.
 package graph
 
 import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
-
-	"github.com/scoutgraph/scoutgraph/customfields"
-	"github.com/scoutgraph/scoutgraph/loader"
-	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// Resolver is the root resolver: it holds the gateway's immutable
-// dependencies and is shared by every request.
+// Resolver is the root resolver: the gateway's immutable dependencies,
+// shared by every operation.
 type Resolver struct {
-	Client  *upstream.Client          // FreeScout, for lists and writes
-	Defs    *customfields.Definitions // cached custom-field definitions
-	Dir     *loader.Directory         // cached mailbox list and user directory
-	Loaders *loader.Factory           // makes per-request loaders
-	Logger  *slog.Logger
+	Sessions SessionFactory // makes each operation's data session
+	Logger   *slog.Logger
 }
 
 // NewSchema returns the executable schema over r.

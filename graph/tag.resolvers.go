@@ -23,13 +23,11 @@ func (r *queryResolver) Tags(ctx context.Context, first *int, after *string, con
 	if err != nil {
 		return nil, err
 	}
-	items, total, err := paging.Window(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Tag, upstream.Page, error) {
-		return r.Client.Tags.List(ctx, &upstream.TagListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: size}, ConversationID: cid})
-	})
+	page, err := session(ctx).Tags(ctx, cid, offset, limit)
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges := nodesAndEdges(items, offset, func(t *upstream.Tag) *model.Tag { return toTag(*t, true) },
+	nodes, edges := nodesAndEdges(page.Items, offset, func(t *upstream.Tag) *model.Tag { return toTag(*t, true) },
 		func(c string, n *model.Tag) *model.TagEdge { return &model.TagEdge{Cursor: c, Node: n} })
-	return &model.TagConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}, nil
+	return &model.TagConnection{Edges: edges, Nodes: nodes, TotalCount: page.Total, PageInfo: pageInfo(offset, len(page.Items), page.Total)}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/paging"
 	"github.com/scoutgraph/scoutgraph/upstream"
@@ -16,50 +17,41 @@ import (
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	for _, f := range []struct{ name, v string }{{"firstName", input.FirstName}, {"lastName", input.LastName}, {"email", input.Email}} {
 		if f.v == "" {
-			ids.add([]string{f.name}, "REQUIRED", f.name+" may not be empty")
+			ids.add([]string{f.name}, errcode.Required, f.name+" may not be empty")
 		}
 	}
-	if len(ids.errs) > 0 {
-		return &model.CreateUserPayload{UserErrors: ids.errs}, nil
-	}
-	newID, err := r.Client.Users.Create(ctx, &upstream.NewUser{
+	in := &upstream.NewUser{
 		FirstName: input.FirstName, LastName: input.LastName, Email: input.Email, Password: deref(input.Password),
 		AlternateEmails: deref(input.AlternateEmails), JobTitle: deref(input.JobTitle), Phone: deref(input.Phone),
 		Timezone: deref(input.Timezone), PhotoURL: deref(input.PhotoURL),
+	}
+	u, uerrs, err := mutate(&ids, mutation{}, func() (*model.User, error) {
+		_, u, err := session(ctx).CreateUser(ctx, in)
+		if u == nil {
+			return nil, err
+		}
+		return toUser(u), err
 	})
-	if err != nil {
-		uerrs, err := writeErrors(err, nil, nil)
-		return &model.CreateUserPayload{UserErrors: uerrs}, err
-	}
-	r.Dir.InvalidateUsers(ctx)
-	u, err := r.Client.Users.Get(ctx, newID)
-	if err != nil {
-		return nil, err
-	}
-	return &model.CreateUserPayload{User: toUser(u), UserErrors: []*model.UserError{}}, nil
+	return &model.CreateUserPayload{User: u, UserErrors: uerrs}, err
 }
 
 // DeleteUser is the resolver for the deleteUser field.
 func (r *mutationResolver) DeleteUser(ctx context.Context, input model.DeleteUserInput) (*model.DeleteUserPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	uid := ids.id(input.ID, "id")
 	del := &upstream.UserDelete{ByUserID: ids.id(input.ByUserID, "byUserId"), Reassign: map[int]int{}}
 	for i, ra := range input.Reassign {
 		p := []string{"reassign", fmt.Sprint(i)}
 		del.Reassign[ids.id(ra.MailboxID, append(p, "mailboxId")...)] = ids.id(ra.AssigneeID, append(p, "assigneeId")...)
 	}
-	if len(ids.errs) > 0 {
-		return &model.DeleteUserPayload{UserErrors: ids.errs}, nil
-	}
-	if err := r.Client.Users.Delete(ctx, uid, del); err != nil {
-		uerrs, err := writeErrors(err, map[string]string{"assignTo": "reassign"}, []string{"id"})
-		return &model.DeleteUserPayload{UserErrors: reassignPaths(uerrs, input.Reassign)}, err
-	}
-	r.Dir.InvalidateUsers(ctx)
-	return &model.DeleteUserPayload{DeletedUserID: idPtr(uid), UserErrors: []*model.UserError{}}, nil
+	m := mutation{idPath: []string{"id"}, renames: map[string]string{"assignTo": "reassign"}}
+	deleted, uerrs, err := mutate(&ids, m, func() (*string, error) {
+		return idPtr(uid), session(ctx).DeleteUser(ctx, uid, del)
+	})
+	return &model.DeleteUserPayload{DeletedUserID: deleted, UserErrors: reassignPaths(uerrs, input.Reassign)}, err
 }
 
 // User is the resolver for the user field.
@@ -68,7 +60,7 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 	if err != nil {
 		return nil, err
 	}
-	u, err := r.loaders(ctx).User(ctx, uid)
+	u, err := session(ctx).User(ctx, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -81,40 +73,35 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string, em
 	if err != nil {
 		return nil, err
 	}
-	var items []upstream.User
-	var total int
-	if deref(email) != "" {
-		items, total, err = paging.Window(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.User, upstream.Page, error) {
-			return r.Client.Users.List(ctx, &upstream.UserListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: size}, Email: *email})
-		})
+	addr, err := argText("email", email)
+	if err != nil {
+		return nil, err
+	}
+	s := session(ctx)
+	var page paging.Page[upstream.User]
+	if addr != "" {
+		page, err = s.UsersByEmail(ctx, addr, offset, limit)
 	} else {
 		var all []upstream.User
-		all, err = r.loaders(ctx).Users(ctx)
-		items, total = paging.Slice(all, offset, limit), len(all)
+		all, err = s.Users(ctx)
+		page = paging.Page[upstream.User]{Items: paging.Slice(all, offset, limit), Total: len(all)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges := nodesAndEdges(items, offset, toUser, func(c string, n *model.User) *model.UserEdge {
+	nodes, edges := nodesAndEdges(page.Items, offset, toUser, func(c string, n *model.User) *model.UserEdge {
 		return &model.UserEdge{Cursor: c, Node: n}
 	})
-	return &model.UserConnection{Edges: edges, Nodes: nodes, TotalCount: total, PageInfo: pageInfo(offset, len(items), total)}, nil
+	return &model.UserConnection{Edges: edges, Nodes: nodes, TotalCount: page.Total, PageInfo: pageInfo(offset, len(page.Items), page.Total)}, nil
 }
 
 // Mailboxes is the resolver for the mailboxes field.
 func (r *userResolver) Mailboxes(ctx context.Context, obj *model.User) ([]*model.Mailbox, error) {
-	boxes, err := r.loaders(ctx).UserMailboxes(ctx, obj.Key)
+	boxes, err := session(ctx).UserMailboxes(ctx, obj.Key)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Mailbox, 0, len(boxes))
-	ids := mailboxIDs(boxes)
-	for i := range boxes {
-		m := toMailbox(&boxes[i])
-		m.Siblings = ids
-		out = append(out, m)
-	}
-	return out, nil
+	return mailboxList(boxes), nil
 }
 
 // User returns UserResolver implementation.

@@ -9,48 +9,41 @@ import (
 	"context"
 	"net/url"
 
+	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
 // CreateWebhook is the resolver for the createWebhook field.
 func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.CreateWebhookInput) (*model.CreateWebhookPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	if u, err := url.Parse(input.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		ids.add([]string{"url"}, "INVALID", "url must be an absolute http or https URL")
+		ids.add([]string{"url"}, errcode.Invalid, "url must be an absolute http or https URL")
 	}
 	if len(input.Events) == 0 {
-		ids.add([]string{"events"}, "REQUIRED", "give at least one event")
-	}
-	if len(ids.errs) > 0 {
-		return &model.CreateWebhookPayload{UserErrors: ids.errs}, nil
+		ids.add([]string{"events"}, errcode.Required, "give at least one event")
 	}
 	events := make([]string, 0, len(input.Events))
 	for _, e := range input.Events {
 		events = append(events, webhookEventWire(e))
 	}
-	newID, err := r.Client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: input.URL, Events: events})
-	if err != nil {
-		uerrs, err := writeErrors(err, nil, nil)
-		return &model.CreateWebhookPayload{UserErrors: uerrs}, err
-	}
-	// FreeScout has no way to read a webhook back; it stands as written.
-	return &model.CreateWebhookPayload{
-		Webhook:    &model.Webhook{ID: id(newID), URL: input.URL, Events: input.Events},
-		UserErrors: []*model.UserError{},
-	}, nil
+	hook, uerrs, err := mutate(&ids, mutation{}, func() (*model.Webhook, error) {
+		newID, err := session(ctx).CreateWebhook(ctx, &upstream.NewWebhook{URL: input.URL, Events: events})
+		if err != nil {
+			return nil, err
+		}
+		// FreeScout has no way to read one webhook back; it stands as written.
+		return &model.Webhook{ID: id(newID), URL: input.URL, Events: input.Events}, nil
+	})
+	return &model.CreateWebhookPayload{Webhook: hook, UserErrors: uerrs}, err
 }
 
 // DeleteWebhook is the resolver for the deleteWebhook field.
 func (r *mutationResolver) DeleteWebhook(ctx context.Context, input model.DeleteWebhookInput) (*model.DeleteWebhookPayload, error) {
-	var ids inputIDs
+	var ids inputErrors
 	wid := ids.id(input.ID, "id")
-	if len(ids.errs) > 0 {
-		return &model.DeleteWebhookPayload{UserErrors: ids.errs}, nil
-	}
-	if err := r.Client.Webhooks.Delete(ctx, wid); err != nil {
-		uerrs, err := writeErrors(err, nil, []string{"id"})
-		return &model.DeleteWebhookPayload{UserErrors: uerrs}, err
-	}
-	return &model.DeleteWebhookPayload{DeletedWebhookID: idPtr(wid), UserErrors: []*model.UserError{}}, nil
+	deleted, uerrs, err := mutate(&ids, mutation{idPath: []string{"id"}}, func() (*string, error) {
+		return idPtr(wid), session(ctx).DeleteWebhook(ctx, wid)
+	})
+	return &model.DeleteWebhookPayload{DeletedWebhookID: deleted, UserErrors: uerrs}, err
 }

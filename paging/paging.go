@@ -143,3 +143,11 @@ func Slice[T any](all []T, offset, limit int) []T {
 	}
 	return all[offset:min(offset+limit, len(all))]
 }
+
+// Page is one window of a list: its items, the list's total length (-1 when
+// it was not needed and is not known) and whether items follow the window.
+type Page[T any] struct {
+	Items   []T
+	Total   int
+	HasNext bool
+}

@@ -34,20 +34,23 @@ type Call struct {
 	Status   int // 0 when no answer arrived
 	Duration time.Duration
 	Attempt  int // 1 for the first try
+	Bytes    int // size of the answer's body as read
 	Err      error
 }
 
-// Client talks to one FreeScout instance.
+// Client talks to one FreeScout instance. Clients derived from it with With
+// share its connections and its bound on requests in flight.
 type Client struct {
 	base     *url.URL
 	apiKey   string
 	http     *http.Client
 	timeout  time.Duration
-	sem      chan struct{}
+	lim      *limiter // nil: unbounded
+	flow     any      // this client's share of lim
 	retries  int
 	backoff  time.Duration
 	maxDelay time.Duration
-	observe  func(Call)
+	hooks    []Hook
 
 	// Services, one per FreeScout resource.
 	Conversations *ConversationsService
@@ -73,15 +76,31 @@ func WithTransport(rt http.RoundTripper) Option {
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithMaxInFlight bounds the requests in flight to FreeScout at once from
-// this client (default 64; n <= 0 means unbounded).
+// this client and every client derived from it (default 64; n <= 0 means
+// unbounded). The slots are shared fairly between flows (see WithFlow).
+// Given to With, it detaches the derived client from the shared bound.
 func WithMaxInFlight(n int) Option {
 	return func(c *Client) {
-		c.sem = nil
+		c.lim = nil
 		if n > 0 {
-			c.sem = make(chan struct{}, n)
+			c.lim = newLimiter(n)
 		}
 	}
 }
+
+// WithFlow names the flow the client's requests belong to (one per GraphQL
+// operation): when every slot of the in-flight bound is taken, a freed slot
+// goes to the waiting flow that holds the fewest, so one flow cannot starve
+// the others. Clients without a flow share one.
+func WithFlow(key any) Option { return func(c *Client) { c.flow = key } }
+
+// WithAPIKey sets the key the client authenticates with; for With, a
+// caller's own key.
+func WithAPIKey(key string) Option { return func(c *Client) { c.apiKey = key } }
+
+// WithHook adds h around every HTTP exchange (see Hook). Hooks run in the
+// order they were added; a derived client runs its parent's hooks first.
+func WithHook(h Hook) Option { return func(c *Client) { c.hooks = append(c.hooks, h) } }
 
 // WithRetry sets how often a failed GET is tried again (default 2) and the
 // backoff: base doubles on each retry, capped at maxDelay, with jitter.
@@ -90,8 +109,9 @@ func WithRetry(retries int, base, maxDelay time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff, c.maxDelay = retries, base, maxDelay }
 }
 
-// WithObserver registers a function called after every HTTP exchange.
-func WithObserver(f func(Call)) Option { return func(c *Client) { c.observe = f } }
+// WithObserver registers a function called after every HTTP exchange, with
+// the context of the request that caused it.
+func WithObserver(f func(ctx context.Context, c Call)) Option { return WithHook(ObserverFunc(f)) }
 
 // New returns a client for the FreeScout at baseURL (the gateway calls
 // {baseURL}/api/...), authenticating with apiKey.
@@ -113,21 +133,48 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		retries:  2,
 		backoff:  50 * time.Millisecond,
 		maxDelay: time.Second,
+		lim:      newLimiter(64),
 	}
-	WithMaxInFlight(64)(c)
 	for _, o := range opts {
 		o(c)
 	}
-	if c.http == nil {
-		c.http = &http.Client{Transport: DefaultTransport(cap(c.sem))}
+	if c.apiKey == "" {
+		return nil, errors.New("freescout api key: must not be empty")
 	}
+	if c.http == nil {
+		conns := 64
+		if c.lim != nil {
+			conns = c.lim.free
+		}
+		c.http = &http.Client{Transport: DefaultTransport(conns)}
+	}
+	c.services()
+	return c, nil
+}
+
+// With returns a client derived from c: the same FreeScout, connections and
+// bound on requests in flight, changed by opts; typically a caller's own key
+// (WithAPIKey), an operation's flow (WithFlow) and its hooks (WithHook).
+func (c *Client) With(opts ...Option) *Client {
+	d := *c
+	d.hooks = append([]Hook(nil), c.hooks...)
+	for _, o := range opts {
+		o(&d)
+	}
+	if d.apiKey == "" {
+		d.apiKey = c.apiKey
+	}
+	d.services()
+	return &d
+}
+
+func (c *Client) services() {
 	c.Conversations = &ConversationsService{c}
 	c.Customers = &CustomersService{c}
 	c.Mailboxes = &MailboxesService{c}
 	c.Tags = &TagsService{c}
 	c.Users = &UsersService{c}
 	c.Webhooks = &WebhooksService{c}
-	return c, nil
 }
 
 // redactURL shortens a rejected base URL for an error message: without its
@@ -235,16 +282,45 @@ func readBody(res *http.Response) ([]byte, error) {
 	return io.ReadAll(limited)
 }
 
-// once performs a single attempt, holding an in-flight slot for its duration.
+// once performs a single attempt, holding an in-flight slot for its
+// duration, inside the client's hooks.
 func (c *Client) once(ctx context.Context, r request, payload []byte, attempt int) (*response, []byte, error) {
-	if c.sem != nil {
-		select {
-		case c.sem <- struct{}{}:
-			defer func() { <-c.sem }()
-		case <-ctx.Done():
-			return nil, nil, &transportError{r.method, r.path, ctx.Err()}
+	call := Call{Route: r.method + " " + r.route, Attempt: attempt}
+	ctxs := make([]context.Context, 0, len(c.hooks))
+	for _, h := range c.hooks {
+		var err error
+		if ctx, err = h.Before(ctx, Attempt{Method: r.method, Route: call.Route, Attempt: attempt}); err != nil {
+			call.Err = err
+			c.after(ctxs, call)
+			return nil, nil, err
 		}
+		ctxs = append(ctxs, ctx)
 	}
+	if c.lim != nil {
+		if err := c.lim.acquire(ctx, c.flow); err != nil {
+			call.Err = err
+			c.after(ctxs, call)
+			return nil, nil, &transportError{r.method, r.path, err}
+		}
+		defer c.lim.release(c.flow)
+	}
+	resp, body, call := c.exchange(ctx, r, payload, call)
+	c.after(ctxs, call)
+	if call.Err != nil {
+		return nil, nil, &transportError{r.method, r.path, call.Err}
+	}
+	return resp, body, nil
+}
+
+// after calls the hooks' After, innermost first, each with its own context.
+func (c *Client) after(ctxs []context.Context, call Call) {
+	for i := len(ctxs) - 1; i >= 0; i-- {
+		c.hooks[i].After(ctxs[i], call)
+	}
+}
+
+// exchange sends one HTTP request and reads the answer.
+func (c *Client) exchange(ctx context.Context, r request, payload []byte, call Call) (*response, []byte, Call) {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -261,7 +337,8 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), rd)
 	if err != nil {
-		return nil, nil, fmt.Errorf("build %s %s: %w", r.method, r.path, err)
+		call.Err = fmt.Errorf("build request: %w", err)
+		return nil, nil, call
 	}
 	req.Header.Set("X-FreeScout-API-Key", c.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -270,35 +347,25 @@ func (c *Client) once(ctx context.Context, r request, payload []byte, attempt in
 	}
 	start := time.Now()
 	res, err := c.http.Do(req)
-	call := Call{Route: r.method + " " + r.route, Attempt: attempt}
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // drop the URL: it may carry customer data in its query
 		}
 		call.Duration, call.Err = time.Since(start), err
-		c.report(call)
-		return nil, nil, &transportError{r.method, r.path, err}
+		return nil, nil, call
 	}
 	defer res.Body.Close()
 	body, err := readBody(res)
-	call.Status, call.Duration = res.StatusCode, time.Since(start)
+	call.Status, call.Duration, call.Bytes = res.StatusCode, time.Since(start), len(body)
 	if err == nil && len(body) > maxBody {
 		err = fmt.Errorf("answer larger than %d bytes", maxBody)
 	}
 	if err != nil {
-		call.Err = err
-		c.report(call)
-		return nil, nil, &transportError{r.method, r.path, fmt.Errorf("read answer: %w", err)}
+		call.Err = fmt.Errorf("read answer: %w", err)
+		return nil, nil, call
 	}
-	c.report(call)
-	return &response{status: res.StatusCode, header: res.Header}, body, nil
-}
-
-func (c *Client) report(call Call) {
-	if c.observe != nil {
-		c.observe(call)
-	}
+	return &response{status: res.StatusCode, header: res.Header}, body, call
 }
 
 // retryable reports whether a transport error is worth another GET: not when

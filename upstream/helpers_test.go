@@ -2,6 +2,7 @@ package upstream_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -80,7 +81,7 @@ type calls struct {
 	list []upstream.Call
 }
 
-func (c *calls) observe(call upstream.Call) {
+func (c *calls) observe(_ context.Context, call upstream.Call) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.list = append(c.list, call)

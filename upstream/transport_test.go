@@ -133,7 +133,7 @@ func TestCancelStopsRetries(t *testing.T) {
 	var attempts atomic.Int32
 	e := newEnv(t, emulator.Options{},
 		upstream.WithRetry(10, time.Millisecond, 2*time.Millisecond),
-		upstream.WithObserver(func(c upstream.Call) {
+		upstream.WithObserver(func(_ context.Context, c upstream.Call) {
 			if attempts.Add(1) == 2 {
 				cancel()
 			}

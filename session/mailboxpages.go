@@ -1,4 +1,4 @@
-package loader
+package session
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// MailboxPageKey asks for one window of one mailbox's conversations.
-type MailboxPageKey struct {
+// mailboxPageKey asks for one window of one mailbox's conversations.
+type mailboxPageKey struct {
 	MailboxID int
 	Filter    string // canonical query of the other list options
 	Offset    int
@@ -24,15 +24,10 @@ type MailboxPageKey struct {
 	NeedTotal bool // whether the caller needs the exact total
 }
 
-// MailboxPage is a window of a mailbox's conversations. Total is -1 when it
-// was not needed and is not known.
-type MailboxPage struct {
-	Items   []upstream.Conversation
-	Total   int
-	HasNext bool
-}
+// mailboxPage is a window of a mailbox's conversations.
+type mailboxPage = paging.Page[upstream.Conversation]
 
-// MailboxConversations returns a window of one mailbox's conversations
+// mailboxConversations returns a window of one mailbox's conversations
 // under opts (whose MailboxIDs and paging are ignored). Windows of several
 // mailboxes asked for in the same request with the same options are
 // served, where possible, by one list call with mailboxId=1,2,3.
@@ -41,20 +36,20 @@ type MailboxPage struct {
 // included), or nil. The first windows of siblings are gathered until every
 // sibling has asked, so that the combined call does not depend on all of
 // them asking within the loader's wait (which a busy CPU can stretch).
-func (l *Loaders) MailboxConversations(ctx context.Context, mailboxID int, siblings []int, opts upstream.ConversationListOptions, offset, limit int, needTotal bool) (*MailboxPage, error) {
+func (s *Session) mailboxConversations(ctx context.Context, mailboxID int, siblings []int, opts upstream.ConversationListOptions, offset, limit int, needTotal bool) (*mailboxPage, error) {
 	opts.MailboxIDs, opts.ListOptions = nil, upstream.ListOptions{}
 	filter := opts.Values().Encode()
-	l.mu.Lock()
-	l.filters[filter] = opts
-	l.mu.Unlock()
-	key := MailboxPageKey{MailboxID: mailboxID, Filter: filter, Offset: offset, Limit: limit, NeedTotal: needTotal}
-	if g, complete := l.gather(ctx, key, siblings); g != nil {
+	s.mu.Lock()
+	s.filters[filter] = opts
+	s.mu.Unlock()
+	key := mailboxPageKey{MailboxID: mailboxID, Filter: filter, Offset: offset, Limit: limit, NeedTotal: needTotal}
+	if g, complete := s.gather(ctx, key, siblings); g != nil {
 		if complete {
-			l.fire(ctx, g)
+			s.fire(ctx, g)
 		}
 		return g.wait(ctx, mailboxID)
 	}
-	return l.mailboxPages.Load(ctx, key)()
+	return s.mailboxPages.Load(ctx, key)()
 }
 
 // siblingWait bounds how long the first of several mailboxes listed
@@ -76,11 +71,11 @@ type gatherKey struct {
 // them asked (or siblingWait passed), then fetches them in one go.
 type gathering struct {
 	want    int              // how many siblings will ask
-	keys    []MailboxPageKey // who asked, one per mailbox
+	keys    []mailboxPageKey // who asked, one per mailbox
 	fired   bool
 	timer   *time.Timer
 	done    chan struct{} // closed once results is filled
-	results map[int]*dataloader.Result[*MailboxPage]
+	results map[int]*dataloader.Result[*mailboxPage]
 }
 
 // gather adds key to the gathering of its siblings. It returns nil when
@@ -88,18 +83,18 @@ type gathering struct {
 // several mailboxes cannot serve, or when the gathering was fetched before
 // this mailbox asked. complete reports that key was the last one awaited:
 // the caller fetches the gathering.
-func (l *Loaders) gather(ctx context.Context, key MailboxPageKey, siblings []int) (g *gathering, complete bool) {
+func (s *Session) gather(ctx context.Context, key mailboxPageKey, siblings []int) (g *gathering, complete bool) {
 	if len(siblings) < 2 || key.Offset != 0 || key.NeedTotal || key.Limit <= 0 || !slices.Contains(siblings, key.MailboxID) {
 		return nil, false
 	}
 	gk := gatherKey{siblings: joinInts(siblings), filter: key.Filter, limit: key.Limit}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	g = l.gatherings[gk]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g = s.gatherings[gk]
 	if g == nil {
 		ng := &gathering{want: len(siblings), done: make(chan struct{})}
-		ng.timer = time.AfterFunc(siblingWait, func() { l.fire(ctx, ng) })
-		l.gatherings[gk], g = ng, ng
+		ng.timer = time.AfterFunc(siblingWait, func() { s.fire(ctx, ng) })
+		s.gatherings[gk], g = ng, ng
 	}
 	for _, k := range g.keys {
 		if k.MailboxID == key.MailboxID {
@@ -114,29 +109,29 @@ func (l *Loaders) gather(ctx context.Context, key MailboxPageKey, siblings []int
 }
 
 // fire fetches a gathering's windows, once.
-func (l *Loaders) fire(ctx context.Context, g *gathering) {
-	l.mu.Lock()
+func (s *Session) fire(ctx context.Context, g *gathering) {
+	s.mu.Lock()
 	if g.fired {
-		l.mu.Unlock()
+		s.mu.Unlock()
 		return
 	}
 	g.fired = true
 	g.timer.Stop()
 	keys := g.keys
-	l.mu.Unlock()
-	out := l.batchMailboxPages(ctx, keys)
-	g.results = make(map[int]*dataloader.Result[*MailboxPage], len(keys))
+	s.mu.Unlock()
+	out := s.batchMailboxPages(ctx, keys)
+	g.results = make(map[int]*dataloader.Result[*mailboxPage], len(keys))
 	for i, k := range keys {
 		g.results[k.MailboxID] = out[i]
 		if out[i].Error == nil {
-			l.mailboxPages.Prime(ctx, k, out[i].Data)
+			s.mailboxPages.Prime(ctx, k, out[i].Data)
 		}
 	}
 	close(g.done)
 }
 
 // wait returns the window of mailboxID once the gathering is fetched.
-func (g *gathering) wait(ctx context.Context, mailboxID int) (*MailboxPage, error) {
+func (g *gathering) wait(ctx context.Context, mailboxID int) (*mailboxPage, error) {
 	select {
 	case <-g.done:
 		r := g.results[mailboxID]
@@ -156,17 +151,17 @@ func joinInts(ids []int) string {
 	return strings.Join(parts, ",")
 }
 
-func (l *Loaders) filterOpts(filter string) upstream.ConversationListOptions {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.filters[filter]
+func (s *Session) filterOpts(filter string) upstream.ConversationListOptions {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.filters[filter]
 }
 
 // batchMailboxPages groups first pages with the same options and no need for
 // totals into one combined call; everything else, and every mailbox the
 // combined call could not fully serve, is fetched on its own.
-func (l *Loaders) batchMailboxPages(ctx context.Context, keys []MailboxPageKey) []*dataloader.Result[*MailboxPage] {
-	out := make([]*dataloader.Result[*MailboxPage], len(keys))
+func (s *Session) batchMailboxPages(ctx context.Context, keys []mailboxPageKey) []*dataloader.Result[*mailboxPage] {
+	out := make([]*dataloader.Result[*mailboxPage], len(keys))
 	type group struct {
 		filter string
 		limit  int
@@ -188,16 +183,16 @@ func (l *Loaders) batchMailboxPages(ctx context.Context, keys []MailboxPageKey) 
 			continue
 		}
 		wg.Go(func() {
-			left := l.combined(ctx, g.filter, g.limit, keys, idx, out)
+			left := s.combined(ctx, g.filter, g.limit, keys, idx, out)
 			var inner sync.WaitGroup
 			for _, i := range left {
-				inner.Go(func() { out[i] = l.singleMailboxPage(ctx, keys[i]) })
+				inner.Go(func() { out[i] = s.singleMailboxPage(ctx, keys[i]) })
 			}
 			inner.Wait()
 		})
 	}
 	for _, i := range single {
-		wg.Go(func() { out[i] = l.singleMailboxPage(ctx, keys[i]) })
+		wg.Go(func() { out[i] = s.singleMailboxPage(ctx, keys[i]) })
 	}
 	wg.Wait()
 	return out
@@ -205,8 +200,8 @@ func (l *Loaders) batchMailboxPages(ctx context.Context, keys []MailboxPageKey) 
 
 // combined makes one list call for the mailboxes of idx and fills out for
 // each mailbox it fully answers; it returns the indexes it could not serve.
-func (l *Loaders) combined(ctx context.Context, filter string, limit int, keys []MailboxPageKey, idx []int, out []*dataloader.Result[*MailboxPage]) []int {
-	opts := l.filterOpts(filter)
+func (s *Session) combined(ctx context.Context, filter string, limit int, keys []mailboxPageKey, idx []int, out []*dataloader.Result[*mailboxPage]) []int {
+	opts := s.filterOpts(filter)
 	ids := make([]int, 0, len(idx))
 	for _, i := range idx {
 		ids = append(ids, keys[i].MailboxID)
@@ -214,10 +209,10 @@ func (l *Loaders) combined(ctx context.Context, filter string, limit int, keys [
 	sort.Ints(ids)
 	opts.MailboxIDs = ids
 	opts.ListOptions = upstream.ListOptions{Page: 1, PageSize: paging.MaxPageSize}
-	items, page, err := l.f.client.Conversations.List(ctx, &opts)
+	items, page, err := s.client.Conversations.List(ctx, &opts)
 	if err != nil {
 		for _, i := range idx {
-			out[i] = &dataloader.Result[*MailboxPage]{Error: err}
+			out[i] = &dataloader.Result[*mailboxPage]{Error: err}
 		}
 		return nil
 	}
@@ -231,9 +226,9 @@ func (l *Loaders) combined(ctx context.Context, filter string, limit int, keys [
 		got := byMailbox[keys[i].MailboxID]
 		switch {
 		case len(got) > limit:
-			out[i] = &dataloader.Result[*MailboxPage]{Data: &MailboxPage{Items: got[:limit], Total: -1, HasNext: true}}
+			out[i] = &dataloader.Result[*mailboxPage]{Data: &mailboxPage{Items: got[:limit], Total: -1, HasNext: true}}
 		case complete:
-			out[i] = &dataloader.Result[*MailboxPage]{Data: &MailboxPage{Items: got, Total: len(got)}}
+			out[i] = &dataloader.Result[*mailboxPage]{Data: &mailboxPage{Items: got, Total: len(got)}}
 		default:
 			left = append(left, i)
 		}
@@ -241,16 +236,16 @@ func (l *Loaders) combined(ctx context.Context, filter string, limit int, keys [
 	return left
 }
 
-func (l *Loaders) singleMailboxPage(ctx context.Context, k MailboxPageKey) *dataloader.Result[*MailboxPage] {
-	opts := l.filterOpts(k.Filter)
+func (s *Session) singleMailboxPage(ctx context.Context, k mailboxPageKey) *dataloader.Result[*mailboxPage] {
+	opts := s.filterOpts(k.Filter)
 	opts.MailboxIDs = []int{k.MailboxID}
 	items, total, err := paging.Window(ctx, k.Offset, k.Limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
 		o := opts
 		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
-		return l.f.client.Conversations.List(ctx, &o)
+		return s.client.Conversations.List(ctx, &o)
 	})
 	if err != nil {
-		return &dataloader.Result[*MailboxPage]{Error: err}
+		return &dataloader.Result[*mailboxPage]{Error: err}
 	}
-	return &dataloader.Result[*MailboxPage]{Data: &MailboxPage{Items: items, Total: total, HasNext: k.Offset+len(items) < total}}
+	return &dataloader.Result[*mailboxPage]{Data: &mailboxPage{Items: items, Total: total, HasNext: k.Offset+len(items) < total}}
 }

@@ -1,0 +1,235 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/scoutgraph/scoutgraph/customfields"
+	"github.com/scoutgraph/scoutgraph/errcode"
+	"github.com/scoutgraph/scoutgraph/upstream"
+)
+
+// Writes. Each sends one write to FreeScout (never retried: a duplicate
+// conversation is worse than an error), drops from the shared cache what the
+// write makes stale, and reads the object back fresh, straight from
+// FreeScout, with what the mutation's payload needs (embed).
+//
+// A write reports the objects it names that the caller may not see (a
+// conversation, or a mailbox, of another mailbox) as NOT_FOUND errors whose
+// Field is the input path, before sending anything.
+//
+// What a write makes stale in the cache is dropped for the caller's namespace
+// and the gateway's own; entries that callers with their own FreeScout key
+// cached under their namespaces live out their DirectoryTTL.
+
+// CreateConversation creates a conversation and reads it back with embed.
+// id is the new conversation's id whenever the write landed, even when err
+// reports that reading it back failed.
+func (s *Session) CreateConversation(ctx context.Context, in *upstream.NewConversation, embed []string) (id int, c *upstream.Conversation, err error) {
+	if !s.caller.SeesMailbox(in.MailboxID) {
+		return 0, nil, notFoundAt("mailbox", in.MailboxID, "mailboxId")
+	}
+	id, err = s.client.Conversations.Create(ctx, in)
+	if err != nil {
+		if len(in.CustomFields) > 0 && errors.Is(err, upstream.ErrBadRequest) {
+			// FreeScout disagrees with the cached definitions: drop them.
+			s.invalidateDefinitions(ctx, in.MailboxID)
+		}
+		return 0, nil, err
+	}
+	c, err = s.readConversation(ctx, id, embed)
+	return id, c, err
+}
+
+// UpdateConversation changes a conversation and reads it back with embed.
+func (s *Session) UpdateConversation(ctx context.Context, id int, in *upstream.ConversationUpdate, embed []string) (*upstream.Conversation, error) {
+	if err := s.checkConversation(ctx, id, "id"); err != nil {
+		return nil, err
+	}
+	if in.MailboxID != nil && !s.caller.SeesMailbox(*in.MailboxID) {
+		return nil, notFoundAt("mailbox", *in.MailboxID, "mailboxId")
+	}
+	if err := s.client.Conversations.Update(ctx, id, in); err != nil {
+		return nil, err
+	}
+	return s.readConversation(ctx, id, embed)
+}
+
+// DeleteConversation deletes a conversation forever.
+func (s *Session) DeleteConversation(ctx context.Context, id int) error {
+	if err := s.checkConversation(ctx, id, "id"); err != nil {
+		return err
+	}
+	return s.client.Conversations.Delete(ctx, id)
+}
+
+// UpdateConversationCustomFields sets custom fields of a conversation, given
+// as clients write them (see customfields), in one call, and reads the
+// conversation back with embed. Inputs that do not translate against the
+// mailbox's definitions come back as problems, and nothing is written.
+func (s *Session) UpdateConversationCustomFields(ctx context.Context, id int, in []customfields.Input, embed []string) (*upstream.Conversation, []customfields.Problem, error) {
+	current, err := s.Conversation(ctx, id, nil)
+	if err != nil {
+		return nil, nil, at(err, "conversationId")
+	}
+	writes, problems, err := s.ResolveCustomFields(ctx, current.MailboxID, in)
+	if err != nil || len(problems) > 0 {
+		return nil, problems, err
+	}
+	if err := s.client.Conversations.UpdateCustomFields(ctx, id, writes); err != nil {
+		if errors.Is(err, upstream.ErrBadRequest) {
+			// FreeScout disagrees with the cached definitions: drop them.
+			s.invalidateDefinitions(ctx, current.MailboxID)
+		}
+		return nil, nil, err
+	}
+	c, err := s.readConversation(ctx, id, embed)
+	return c, nil, err
+}
+
+// UpdateConversationTags replaces a conversation's tags and reads it back
+// with embed.
+func (s *Session) UpdateConversationTags(ctx context.Context, id int, tags []string, embed []string) (*upstream.Conversation, error) {
+	if err := s.checkConversation(ctx, id, "conversationId"); err != nil {
+		return nil, err
+	}
+	if err := s.client.Conversations.UpdateTags(ctx, id, tags); err != nil {
+		return nil, err
+	}
+	return s.readConversation(ctx, id, embed)
+}
+
+// CreateThread adds a thread to a conversation and reads the conversation
+// back with embed and its threads. threadID is the new thread's id whenever
+// the write landed, even when err reports that reading it back failed.
+func (s *Session) CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string) (threadID int, c *upstream.Conversation, err error) {
+	if err := s.checkConversation(ctx, conversationID, "conversationId"); err != nil {
+		return 0, nil, err
+	}
+	threadID, err = s.client.Conversations.CreateThread(ctx, conversationID, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !slices.Contains(embed, upstream.EmbedThreads) {
+		embed = append(slices.Clone(embed), upstream.EmbedThreads)
+	}
+	c, err = s.readConversation(ctx, conversationID, embed)
+	return threadID, c, err
+}
+
+// CreateCustomer creates a customer and reads it back. id is the new
+// customer's id whenever the write landed, even when err reports that
+// reading it back failed.
+func (s *Session) CreateCustomer(ctx context.Context, in *upstream.NewCustomer) (id int, c *upstream.Customer, err error) {
+	if id, err = s.client.Customers.Create(ctx, in); err != nil {
+		return 0, nil, err
+	}
+	c, err = s.readCustomer(ctx, id)
+	return id, c, err
+}
+
+// UpdateCustomer changes a customer and reads it back.
+func (s *Session) UpdateCustomer(ctx context.Context, id int, in *upstream.CustomerUpdate) (*upstream.Customer, error) {
+	if err := s.client.Customers.Update(ctx, id, in); err != nil {
+		return nil, err
+	}
+	return s.readCustomer(ctx, id)
+}
+
+// UpdateCustomerFields sets a customer's customer fields and reads the
+// customer back.
+func (s *Session) UpdateCustomerFields(ctx context.Context, id int, fields []upstream.CustomerFieldWrite) (*upstream.Customer, error) {
+	if err := s.client.Customers.UpdateFields(ctx, id, fields); err != nil {
+		return nil, err
+	}
+	return s.readCustomer(ctx, id)
+}
+
+// CreateUser creates a user and reads it back. id is the new user's id
+// whenever the write landed, even when err reports that reading it back
+// failed.
+func (s *Session) CreateUser(ctx context.Context, in *upstream.NewUser) (id int, u *upstream.User, err error) {
+	if id, err = s.client.Users.Create(ctx, in); err != nil {
+		return 0, nil, err
+	}
+	s.invalidate(ctx, keys.users)
+	u, err = s.client.Users.Get(ctx, id)
+	return id, u, errcode.AfterWrite(err)
+}
+
+// DeleteUser deletes a user, reassigning their conversations as in says.
+func (s *Session) DeleteUser(ctx context.Context, id int, in *upstream.UserDelete) error {
+	if err := s.client.Users.Delete(ctx, id, in); err != nil {
+		return err
+	}
+	s.invalidate(ctx, keys.users, func(k keys) string { return k.userMailboxes(id) })
+	return nil
+}
+
+// CreateWebhook registers a webhook and returns its id.
+func (s *Session) CreateWebhook(ctx context.Context, in *upstream.NewWebhook) (int, error) {
+	return s.client.Webhooks.Create(ctx, in)
+}
+
+// DeleteWebhook deletes a webhook.
+func (s *Session) DeleteWebhook(ctx context.Context, id int) error {
+	return s.client.Webhooks.Delete(ctx, id)
+}
+
+// readConversation reads a conversation back after a write, straight from
+// FreeScout (never from what the session read before the write). Its errors
+// are marked errcode.Landed.
+func (s *Session) readConversation(ctx context.Context, id int, embed []string) (*upstream.Conversation, error) {
+	if len(embed) == 0 {
+		embed = []string{""}
+	}
+	c, err := s.client.Conversations.Get(ctx, id, embed...)
+	return c, errcode.AfterWrite(wrapNotFound(err, "conversation", id))
+}
+
+// readCustomer drops the customer's cached profile, which the write made
+// stale, and reads it back straight from FreeScout.
+func (s *Session) readCustomer(ctx context.Context, id int) (*upstream.Customer, error) {
+	s.invalidate(ctx, func(k keys) string { return k.customer(id) })
+	s.customers.Clear(ctx, id)
+	c, err := s.client.Customers.Get(ctx, id)
+	return c, errcode.AfterWrite(wrapNotFound(err, "customer", id))
+}
+
+// checkConversation answers, for a caller restricted to some mailboxes, a
+// conversation in another mailbox as not found at the input path field. It
+// costs a read, made only for such callers.
+func (s *Session) checkConversation(ctx context.Context, id int, field string) error {
+	if !s.caller.Restricted() {
+		return nil
+	}
+	_, err := s.Conversation(ctx, id, nil)
+	return at(err, field)
+}
+
+// invalidate drops the entries the key functions name, for the caller's
+// namespace and the gateway's own.
+func (s *Session) invalidate(ctx context.Context, key ...func(keys) string) {
+	var all []string
+	for _, k := range key {
+		all = append(all, k(s.keys))
+		if s.keys.ns != "" {
+			all = append(all, k(keys{}))
+		}
+	}
+	s.f.opts.Store.Invalidate(ctx, all...)
+}
+
+// notFoundAt is notFound about the input field at path.
+func notFoundAt(kind string, id int, path ...string) error {
+	return errcode.As(notFound(kind, id)).At(path...)
+}
+
+// at points a not-found error at the input field path, for userErrors.
+func at(err error, path ...string) error {
+	if e := errcode.As(err); e != nil && e.Code == errcode.NotFound && e.Field == nil {
+		return e.At(path...)
+	}
+	return err
+}
