@@ -138,7 +138,7 @@ func TestCacheConformance(t *testing.T) {
 			if _, ok := mustGet(t, c, "k"); !ok && time.Since(start) < short {
 				t.Fatal("miss before the ttl passed")
 			}
-			eventually(t, 2*time.Second, "the value to expire", func() bool {
+			eventually(t, 20*time.Second, "the value to expire", func() bool {
 				_, ok := mustGet(t, c, "k")
 				return !ok
 			})

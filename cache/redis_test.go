@@ -3,11 +3,15 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestRedisKeysCarryTTL(t *testing.T) {
@@ -32,15 +36,51 @@ func TestRedisKeysCarryTTL(t *testing.T) {
 }
 
 func TestRedisSubSecondTTLUsesMilliseconds(t *testing.T) {
+	// What matters is the command sent: SET with PX 1500, not EX 1 or EX 2.
+	// Reading the TTL back would depend on how fast the machine is.
 	r, _ := newTestRedis(t, RedisOptions{})
+	sent := &setRecorder{}
+	r.client.AddHook(sent)
 	mustSet(t, r, "k", []byte("v"), 1500*time.Millisecond)
+	if got, want := sent.last(), "px 1500"; !strings.Contains(got, want) {
+		t.Errorf("sent %q, want a SET with %q", got, want)
+	}
 	got, err := r.TTL(t.Context(), "k")
 	if err != nil {
 		t.Fatalf("TTL: %v", err)
 	}
-	if got <= time.Second || got > 1500*time.Millisecond {
-		t.Errorf("TTL = %s, want in (1s, 1.5s]", got)
+	if got <= 0 || got > 1500*time.Millisecond {
+		t.Errorf("TTL = %s, want in (0, 1.5s]", got)
 	}
+}
+
+// setRecorder is a go-redis hook that records the last SET command sent.
+type setRecorder struct {
+	mu  sync.Mutex
+	cmd string
+}
+
+func (h *setRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *setRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if strings.EqualFold(cmd.Name(), "set") {
+			h.mu.Lock()
+			h.cmd = strings.ToLower(fmt.Sprintf("%v", cmd.Args()))
+			h.mu.Unlock()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *setRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h *setRecorder) last() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cmd
 }
 
 func TestRedisOverwriteRenewsTTL(t *testing.T) {

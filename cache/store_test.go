@@ -156,7 +156,7 @@ func TestStoreTTLExpiryReloads(t *testing.T) {
 			if _, err := s.GetOrLoad(t.Context(), "k", 50*time.Millisecond, load); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, 2*time.Second, "the value to expire and be loaded again", func() bool {
+			eventually(t, 20*time.Second, "the value to expire and be loaded again", func() bool {
 				if _, err := s.GetOrLoad(t.Context(), "k", 50*time.Millisecond, load); err != nil {
 					t.Fatal(err)
 				}

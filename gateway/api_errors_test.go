@@ -226,7 +226,9 @@ func TestAPIWritesAreNotRetried(t *testing.T) {
 	for _, f := range []emulator.Fault{{Status: 503}, {Status: 502}, {Hang: true}, {Malformed: true}} {
 		t.Run(shortJSON(f), func(t *testing.T) {
 			t.Parallel()
-			a := newAPI(t, gatewaytest.Options{UpstreamTimeout: 200 * time.Millisecond})
+			// Room for the write to reach the emulator on a busy machine
+			// before a hang runs into the timeout (it is counted below).
+			a := newAPI(t, gatewaytest.Options{UpstreamTimeout: 3 * time.Second})
 			a.Upstream.InjectFault("POST /api/conversations", f)
 			a.Upstream.InjectFault("PUT /api/conversations/{id}/tags", f)
 			r := a.Do(t, mCreateConversation, map[string]any{"in": map[string]any{

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/scoutgraph/scoutgraph/bench/queries"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
@@ -85,14 +84,17 @@ func TestWarmInboxIsOneCall(t *testing.T) {
 }
 
 // TestColdRoundTripsAreMinimal guards concurrency: with cold caches every
-// query of the set reaches FreeScout in no more sequential rounds than its
-// data allows (calls that need nothing from each other overlap). The
-// emulator's latency is long (50 ms) so that only a real dependency, not a
-// slow scheduler, can put a call in a later round.
+// query of the set reaches FreeScout in exactly the rounds its data allows,
+// each call in its round: calls that need nothing from each other go out
+// together. Rounds are counted by causality (gatewaytest.Lockstep holds each
+// round's answers until all of its calls have arrived), so a slow machine
+// cannot move a call into a later round; only a gateway that waits for an
+// answer it does not need can, and that stalls the round.
 func TestColdRoundTripsAreMinimal(t *testing.T) {
 	for _, q := range queries.All() {
 		t.Run(q.Name, func(t *testing.T) {
-			env := gatewaytest.Start(t, gatewaytest.Options{Latency: 50 * time.Millisecond})
+			// Held answers must outlast a stalled round, not time out first.
+			env := gatewaytest.Start(t, gatewaytest.Options{UpstreamTimeout: 2 * gatewaytest.DefaultStall})
 			c, err := queries.Client(env.Upstream)
 			if err != nil {
 				t.Fatal(err)
@@ -107,12 +109,16 @@ func TestColdRoundTripsAreMinimal(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compute the minimum: %v", err)
 			}
-			env.Upstream.Log.Reset()
+			ls := env.Upstream.Lockstep(minimum.Cold.ByRound, 0)
 			if err := queries.Ask(t.Context(), env, q, vars); err != nil {
 				t.Fatal(err)
 			}
-			if got := gatewaytest.RoundTrips(env.Upstream.Log.Requests()); got > minimum.Cold.Rounds {
-				t.Errorf("cold: %d sequential rounds, the data allows %d", got, minimum.Cold.Rounds)
+			rounds, err := ls.Wait(env.Upstream)
+			if err != nil {
+				t.Errorf("cold: %v", err)
+			}
+			if rounds != minimum.Cold.Rounds {
+				t.Errorf("cold: %d rounds, the data allows %d", rounds, minimum.Cold.Rounds)
 			}
 		})
 	}

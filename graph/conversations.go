@@ -82,10 +82,12 @@ func produceThreadPayload(ctx context.Context, s Session, convFields, threadFiel
 	return out
 }
 
-// prefetchForConversations starts loading the user directory alongside the
-// conversation call when the selection already shows it will be needed:
-// assignee or closedBy fields beyond what FreeScout embeds about people.
-// Timelogs carry only a user id, so any user field but id needs it too.
+// prefetchForConversations starts loading, alongside the conversation call,
+// the directories the selection already shows it will need: the user
+// directory for assignee or closedBy fields beyond what FreeScout embeds
+// about people (timelogs carry only a user id, so any user field but id
+// needs it too), and the mailbox list when `mailbox` asks for more than the
+// id. Neither needs anything from the conversations.
 func prefetchForConversations(ctx context.Context, s Session, fields []graphql.CollectedField) {
 	need := needsFullUser(children(ctx, fields, "assignee", "User")) ||
 		needsFullUser(children(ctx, fields, "closedBy", "User")) ||
@@ -95,6 +97,9 @@ func prefetchForConversations(ctx context.Context, s Session, fields []graphql.C
 	}
 	if need {
 		s.PrefetchUsers(ctx)
+	}
+	if !mailboxIsFree(children(ctx, fields, "mailbox", "Mailbox")) {
+		s.PrefetchMailboxes(ctx)
 	}
 }
 

@@ -55,8 +55,10 @@ func TestRetryGET(t *testing.T) {
 			call: get, wantErr: upstream.ErrUnavailable, attempts: 1, statuses: []int{500}},
 		{name: "404 is not retried", pattern: route, route: route, fault: emulator.Fault{Status: 404, Times: 1},
 			call: get, wantErr: upstream.ErrNotFound, attempts: 1, statuses: []int{404}},
+		// The timeout must let the third attempt's real answer through on a
+		// busy machine; only the hung attempts run into it.
 		{name: "an attempt timing out is retried", pattern: route, route: route, fault: emulator.Fault{Hang: true, Times: 2},
-			opts: []upstream.Option{upstream.WithTimeout(50 * time.Millisecond)},
+			opts: []upstream.Option{upstream.WithTimeout(2 * time.Second)},
 			call: get, attempts: 3, statuses: []int{0, 0, 200}},
 	}
 	for _, tt := range tests {
@@ -224,7 +226,10 @@ func TestWritesAreSentOnce(t *testing.T) {
 	for _, f := range faults {
 		for _, w := range writeCalls {
 			t.Run(f.name+"/"+w.route, func(t *testing.T) {
-				e := newEnv(t, emulator.Options{}, upstream.WithTimeout(50*time.Millisecond))
+				t.Parallel()
+				// Room for the request to reach the emulator on a busy
+				// machine before the hang runs into the timeout.
+				e := newEnv(t, emulator.Options{}, upstream.WithTimeout(2*time.Second))
 				e.emu.InjectFault(w.route, f.fault)
 				err := w.call(t.Context(), e.client)
 				if !errors.Is(err, upstream.ErrUnavailable) {

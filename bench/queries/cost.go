@@ -59,10 +59,15 @@ const (
 )
 
 // Cost is what answering a query costs upstream: calls per route and the
-// number of sequential round trips.
+// number of sequential round trips. A theoretical minimum also says which
+// calls belong to which round (ByRound), which the lockstep measurement
+// (gatewaytest.Lockstep) holds the gateway to.
 type Cost struct {
 	Calls  map[string]int // route → calls; routes with no calls are left out
 	Rounds int
+	// ByRound are the calls of each round (ByRound[0] is the first), per
+	// route; set for minimums, not for measured costs.
+	ByRound []map[string]int
 }
 
 // Total is the number of calls over every route.
@@ -86,8 +91,9 @@ func (c Cost) Detail() string {
 	return strings.Join(parts, ", ")
 }
 
-// add counts n calls of route; n <= 0 adds nothing.
-func (c *Cost) add(route string, n int) {
+// add counts n calls of route in round (1 for the first); n <= 0 adds
+// nothing.
+func (c *Cost) add(round int, route string, n int) {
 	if n <= 0 {
 		return
 	}
@@ -95,6 +101,11 @@ func (c *Cost) add(route string, n int) {
 		c.Calls = map[string]int{}
 	}
 	c.Calls[route] += n
+	for len(c.ByRound) < round {
+		c.ByRound = append(c.ByRound, map[string]int{})
+	}
+	c.ByRound[round-1][route] += n
+	c.Rounds = max(c.Rounds, len(c.ByRound))
 }
 
 // Minimum is a query's theoretical minimum cost with cold and warm caches.

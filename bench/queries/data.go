@@ -73,11 +73,12 @@ func timelogUserIDs(c *upstream.Conversation) []int {
 	return distinct(ids)
 }
 
-// addUsers adds to cost what full profiles of n distinct users cost: the
-// cheaper of the user directory (its pages need no id, so its first page
-// goes out in the first round) and one get per user (which needs the ids:
-// second round).
-func addUsers(ctx context.Context, c *upstream.Client, cost *Cost, n int) error {
+// addUsers adds to cost what full profiles of n distinct users cost, whose
+// ids an answer of round known gives: the cheaper of the user directory (it
+// needs no id, so its first page goes out in the first round, the others,
+// which page 1 announces, in the second) and one get per user (which needs
+// the ids: the round after known).
+func addUsers(ctx context.Context, c *upstream.Client, cost *Cost, n, known int) error {
 	if n == 0 {
 		return nil
 	}
@@ -88,15 +89,11 @@ func addUsers(ctx context.Context, c *upstream.Client, cost *Cost, n int) error 
 	pages := max(p.TotalPages, 1)
 	switch {
 	case pages <= n:
-		cost.add(RouteUsers, pages)
-		if pages > 1 {
-			cost.Rounds = max(cost.Rounds, 2)
-		}
+		cost.add(1, RouteUsers, 1)
+		cost.add(2, RouteUsers, pages-1)
 	default:
-		cost.add(RouteUser, n)
-		cost.Rounds = max(cost.Rounds, 2)
+		cost.add(known+1, RouteUser, n)
 	}
-	cost.Rounds = max(cost.Rounds, 1)
 	return nil
 }
 

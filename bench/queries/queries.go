@@ -51,11 +51,10 @@ func inboxPage(ctx context.Context, c *upstream.Client, embed ...string) ([]upst
 	return items, nil
 }
 
-// oneCall is the cost of a query answered by a single list call.
+// oneCall is the cost of a query answered by a single call.
 func oneCall(route string) Cost {
 	var c Cost
-	c.add(route, 1)
-	c.Rounds = 1
+	c.add(1, route, 1)
 	return c
 }
 
@@ -160,10 +159,7 @@ func InboxCustomFields() Query {
 			}
 			mailboxes := len(fieldMailboxes(page))
 			cold := oneCall(RouteConversations)
-			cold.add(RouteFields, mailboxes)
-			if mailboxes > 0 {
-				cold.Rounds = 2
-			}
+			cold.add(2, RouteFields, mailboxes)
 			return Minimum{Cold: cold, Warm: oneCall(RouteConversations)}, nil
 		},
 		REST: func(ctx context.Context, c *upstream.Client, _ map[string]any) error {
@@ -215,10 +211,7 @@ func InboxCustomerProfiles() Query {
 			}
 			customers := len(customerIDs(page))
 			cold := oneCall(RouteConversations)
-			cold.add(RouteCustomer, customers)
-			if customers > 0 {
-				cold.Rounds = 2
-			}
+			cold.add(2, RouteCustomer, customers)
 			return Minimum{Cold: cold, Warm: oneCall(RouteConversations)}, nil
 		},
 		REST: func(ctx context.Context, c *upstream.Client, _ map[string]any) error {
@@ -264,7 +257,7 @@ func InboxAssigneeProfiles() Query {
 				return Minimum{}, err
 			}
 			cold := oneCall(RouteConversations)
-			if err := addUsers(ctx, c, &cold, len(assigneeIDs(page))); err != nil {
+			if err := addUsers(ctx, c, &cold, len(assigneeIDs(page)), 1); err != nil {
 				return Minimum{}, err
 			}
 			return Minimum{Cold: cold, Warm: oneCall(RouteConversations)}, nil
@@ -318,31 +311,43 @@ func MailboxOverview() Query {
 			if err != nil {
 				return Minimum{}, err
 			}
+			// Cold, the mailbox ids come from the mailbox list: its first
+			// page in round 1, the pages it announces in round 2, and what
+			// needs the ids in the round after. Warm, the list is cached.
 			var cold, warm Cost
-			cold.add(RouteMailboxes, boxPages)
-			cold.add(RouteFields, len(boxes))
+			cold.add(1, RouteMailboxes, 1)
+			cold.add(2, RouteMailboxes, boxPages-1)
+			ids := 2
+			if boxPages > 1 {
+				ids = 3
+			}
+			cold.add(ids, RouteFields, len(boxes))
 			for _, id := range boxes {
 				_, p, err := c.Mailboxes.ListFolders(ctx, id, &upstream.FolderListOptions{ListOptions: upstream.ListOptions{Page: 1, PageSize: 100}})
 				if err != nil {
 					return Minimum{}, fmt.Errorf("folders of mailbox %d: %w", id, err)
 				}
-				cold.add(RouteFolders, max(p.TotalPages, 1))
-				warm.add(RouteFolders, max(p.TotalPages, 1))
+				// Further folder pages need only page 1's count: one round later.
+				pages := max(p.TotalPages, 1)
+				cold.add(ids, RouteFolders, 1)
+				cold.add(ids+1, RouteFolders, pages-1)
+				warm.add(1, RouteFolders, 1)
+				warm.add(2, RouteFolders, pages-1)
 			}
 			lists, extraRound, err := overviewLists(ctx, c, boxes)
 			if err != nil {
 				return Minimum{}, err
 			}
-			cold.add(RouteConversations, lists)
-			warm.add(RouteConversations, lists)
-			cold.Rounds, warm.Rounds = 2, 1
-			if boxPages > 1 {
-				cold.Rounds++ // the first page tells how many more there are
-			}
+			// The combined list first; the lists of the mailboxes it did not
+			// serve once its answer shows which.
+			first, later := lists, 0
 			if extraRound {
-				cold.Rounds++
-				warm.Rounds++
+				first, later = 1, lists-1
 			}
+			cold.add(ids, RouteConversations, first)
+			cold.add(ids+1, RouteConversations, later)
+			warm.add(1, RouteConversations, first)
+			warm.add(2, RouteConversations, later)
 			return Minimum{Cold: cold, Warm: warm}, nil
 		},
 		REST: func(ctx context.Context, c *upstream.Client, _ map[string]any) error {
@@ -440,21 +445,16 @@ func ConversationDetail() Query {
 				return Minimum{}, err
 			}
 			cold := oneCall(RouteConversation)
-			cold.add(RouteMailboxes, boxPages)
-			second := boxPages > 1
+			cold.add(1, RouteMailboxes, 1)
+			cold.add(2, RouteMailboxes, boxPages-1)
 			if conv.Customer != nil && conv.Customer.ID != 0 {
-				cold.add(RouteCustomer, 1)
-				second = true
+				cold.add(2, RouteCustomer, 1)
 			}
 			if len(conv.CustomFields) > 0 {
-				cold.add(RouteFields, 1)
-				second = true
+				cold.add(2, RouteFields, 1)
 			}
-			if err := addUsers(ctx, c, &cold, len(timelogUserIDs(conv))); err != nil {
+			if err := addUsers(ctx, c, &cold, len(timelogUserIDs(conv)), 1); err != nil {
 				return Minimum{}, err
-			}
-			if second {
-				cold.Rounds = 2
 			}
 			return Minimum{Cold: cold, Warm: oneCall(RouteConversation)}, nil
 		},

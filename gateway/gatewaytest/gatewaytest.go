@@ -181,6 +181,7 @@ type RequestLog struct {
 	reqs    []Request
 	serving int           // requests being served, not yet recorded
 	settled chan struct{} // closed when serving drops to 0; nil while it is 0
+	gate    *Lockstep     // holds answers while a lockstep measurement runs
 }
 
 // settleTimeout bounds how long Requests and Reset wait for requests being
@@ -194,8 +195,12 @@ func (l *RequestLog) wrap(next http.Handler) http.Handler {
 			l.settled = make(chan struct{})
 		}
 		l.serving++
+		gate := l.gate
 		l.mu.Unlock()
 		start := time.Now()
+		if gate != nil {
+			gate.admit(r)
+		}
 		next.ServeHTTP(w, r)
 		l.mu.Lock()
 		l.reqs = append(l.reqs, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Start: start, End: time.Now()})
