@@ -31,7 +31,9 @@ type Hook interface {
 type ObserverFunc func(ctx context.Context, c Call)
 
 // Before lets every attempt through.
-func (f ObserverFunc) Before(ctx context.Context, _ Attempt) (context.Context, error) { return ctx, nil }
+func (f ObserverFunc) Before(ctx context.Context, _ Attempt) (context.Context, error) {
+	return ctx, nil
+}
 
 // After calls f.
 func (f ObserverFunc) After(ctx context.Context, c Call) { f(ctx, c) }
