@@ -4,9 +4,12 @@ GRAPHIQL_SRC := $(wildcard graphiql/web/src/*) graphiql/web/build.mjs graphiql/w
 
 .PHONY: demo test deps graphiql generate check bench docker
 
-## demo: build the GraphiQL bundle, then run the gateway on the built-in FreeScout emulator
+## demo: build the GraphiQL bundle and the binary, then run the gateway on the built-in
+## FreeScout emulator. The recipe execs the binary (not `go run`, whose child would outlive
+## a make stopped by its PID): make passes its signals to the gateway itself.
 demo: graphiql
-	go run . --demo
+	go build -o bin/scoutgraph .
+	exec ./bin/scoutgraph --demo
 
 ## test: install what the tests need when missing, then run every test
 test: deps

@@ -25,6 +25,9 @@ const (
 	MaxFirst     = 100
 	// MaxPageSize is the largest pageSize the gateway asks FreeScout for.
 	MaxPageSize = 100
+	// MaxOffset bounds the offsets cursors may hold: far beyond any
+	// helpdesk's list, and far from overflowing the page arithmetic.
+	MaxOffset = 1 << 31
 )
 
 // ErrBadArgs reports invalid first/after arguments.
@@ -53,7 +56,7 @@ func Args(first *int, after *string) (offset, limit int, err error) {
 			return 0, 0, fmt.Errorf("%w: after is not a cursor of this API", ErrBadArgs)
 		}
 		n, err := strconv.Atoi(strings.TrimPrefix(string(b), cursorPrefix))
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n >= MaxOffset {
 			return 0, 0, fmt.Errorf("%w: after is not a cursor of this API", ErrBadArgs)
 		}
 		offset = n + 1

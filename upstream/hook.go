@@ -23,7 +23,8 @@ type Hook interface {
 	// request then fails with that error and nothing is sent.
 	Before(ctx context.Context, a Attempt) (context.Context, error)
 	// After is called with Before's context once the attempt has ended
-	// (including attempts that got no answer).
+	// (including attempts that got no answer, and attempts a later hook
+	// refused), for every hook whose Before let the attempt through.
 	After(ctx context.Context, c Call)
 }
 
