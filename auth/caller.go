@@ -3,6 +3,29 @@
 // in the context; the data session reads it there to pick the FreeScout key,
 // the cache namespace and the mailboxes the caller may see, and the GraphQL
 // layer to check scopes.
+//
+// An Authenticator (New) turns Credentials, read by FromHeader or
+// FromInitPayload, into a Caller under the AUTH modes. Where the contract
+// is silent, it decides:
+//
+//   - none lets a request in as Anonymous only when it carries no credential
+//     any listed mode reads, wherever none stands in the list; a present but
+//     rejected credential is an error, never Anonymous.
+//   - The first mode that matches wins, so under tokens,freescout-key a bad
+//     Bearer next to a FreeScout key is the key's caller. A Bearer rejected
+//     by both tokens and jwt gets the JWT's reason when it has a JWT's three
+//     parts, else "token not recognised".
+//   - An Authorization header with a scheme other than Bearer is not a
+//     credential: it counts as absent.
+//   - AUTH_TOKENS_FILE entries need at least one scope; mailboxIds absent
+//     means every mailbox, an empty list is refused as a likely mistake.
+//   - A JWT without the scopes claim has no scope; an empty mailboxes array
+//     means no mailbox; a null or otherwise malformed claim rejects it.
+//   - The JWKS is fetched again every 10 minutes, and at once (at most once
+//     a minute) for a JWT whose kid it lacks; exp, nbf and iat allow 30 s of
+//     clock skew.
+//   - A JWT_* or AUTH_TOKENS_FILE setting given for a mode AUTH does not
+//     list is a configuration error.
 package auth
 
 import (
