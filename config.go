@@ -8,11 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/cache"
+	"github.com/scoutgraph/scoutgraph/persisted"
+	"github.com/scoutgraph/scoutgraph/ratelimit"
 )
 
 // config is the gateway's settings. Each comes from a flag or, when the flag
@@ -27,6 +31,18 @@ type config struct {
 	cacheTTL     time.Duration // custom-field definitions
 	timeout      time.Duration // per upstream request attempt
 	logLevel     slog.Level
+
+	auth           auth.Config
+	allowAnonymous bool
+	corsOrigins    []string
+	maxDepth       int
+	maxCost        int
+	rateLimit      ratelimit.Rate
+	persisted      persisted.Mode
+	persistedFile  string
+	introspection  bool
+	requestTimeout time.Duration
+	maxConns       int
 }
 
 // setting describes one configuration value.
@@ -44,6 +60,23 @@ var settings = []setting{
 	{"cache-ttl", "CACHE_TTL", "10m", "how long custom-field definitions stay cached"},
 	{"upstream-timeout", "UPSTREAM_TIMEOUT", "15s", "timeout of each request to FreeScout"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"auth", "AUTH", "none", "how callers authenticate: none, tokens, jwt, freescout-key (a comma list; the first that matches wins)"},
+	{"auth-tokens-file", "AUTH_TOKENS_FILE", "", "JSON file of callers and the SHA-256 of their tokens (AUTH=tokens)"},
+	{"jwt-jwks-url", "JWT_JWKS_URL", "", "JWKS URL that signs callers' JWTs (AUTH=jwt)"},
+	{"jwt-issuer", "JWT_ISSUER", "", "the iss JWTs must carry (AUTH=jwt)"},
+	{"jwt-audience", "JWT_AUDIENCE", "", "the aud JWTs must carry (AUTH=jwt)"},
+	{"jwt-scopes-claim", "JWT_SCOPES_CLAIM", "scope", "the JWT claim holding the caller's scopes"},
+	{"jwt-mailboxes-claim", "JWT_MAILBOXES_CLAIM", "mailboxes", "the JWT claim holding the caller's mailbox ids"},
+	{"allow-anonymous", "ALLOW_ANONYMOUS", "", "let AUTH=none listen beyond loopback (1/true)"},
+	{"cors-origins", "CORS_ORIGINS", "", "browser origins allowed to call the gateway, comma separated"},
+	{"max-depth", "MAX_DEPTH", "12", "most nesting depth of an operation"},
+	{"max-cost", "MAX_COST", "250", "most estimated FreeScout calls of one operation"},
+	{"rate-limit", "RATE_LIMIT", "3000/min", "each caller's budget of FreeScout calls, e.g. 3000/min"},
+	{"persisted-queries", "PERSISTED_QUERIES", "apq", "off, apq (automatic persisted queries) or only (trusted documents only)"},
+	{"persisted-queries-file", "PERSISTED_QUERIES_FILE", "", "Apollo persisted-query manifest of the trusted documents (PERSISTED_QUERIES=only)"},
+	{"introspection", "INTROSPECTION", "true", "allow introspection (true/false)"},
+	{"request-timeout", "REQUEST_TIMEOUT", "30s", "deadline of each request (streams excepted)"},
+	{"max-connections", "MAX_CONNECTIONS", "4096", "most client connections at once; idle ones are closed first to make room"},
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -112,6 +145,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return cfg, fmt.Errorf("REDIS_URL / --redis-url: %w", err)
 		}
 	}
+	if err := parseCallerSettings(&cfg, get); err != nil {
+		return cfg, err
+	}
 	if cfg.demo {
 		return cfg, nil
 	}
@@ -120,12 +156,106 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return cfg, errors.New("FREESCOUT_URL / --freescout-url: required (or run with --demo)")
 	}
 	if u, err := url.Parse(cfg.freescoutURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cfg, fmt.Errorf("FREESCOUT_URL / --freescout-url: want an http or https URL, got %q", cfg.freescoutURL)
+		return cfg, fmt.Errorf("FREESCOUT_URL / --freescout-url: want an http or https URL, got %q", redactURL(cfg.freescoutURL))
+	} else if u.RawQuery != "" || u.User != nil {
+		return cfg, errors.New("FREESCOUT_URL / --freescout-url: must not carry a query or credentials; the key goes in FREESCOUT_API_KEY")
 	}
 	if cfg.apiKey == "" {
 		return cfg, errors.New("FREESCOUT_API_KEY / --freescout-api-key: required (or run with --demo)")
 	}
 	return cfg, nil
+}
+
+// parseCallerSettings reads the settings of callers, limits and persisted
+// operations into cfg.
+func parseCallerSettings(cfg *config, get func(string) string) error {
+	var err error
+	if cfg.auth.Modes, err = auth.ParseModes(get("auth")); err != nil {
+		return fmt.Errorf("AUTH / --auth: %w", err)
+	}
+	cfg.auth.TokensFile = get("auth-tokens-file")
+	cfg.auth.JWKSURL, cfg.auth.Issuer, cfg.auth.Audience = get("jwt-jwks-url"), get("jwt-issuer"), get("jwt-audience")
+	cfg.auth.ScopesClaim, cfg.auth.MailboxesClaim = get("jwt-scopes-claim"), get("jwt-mailboxes-claim")
+	if cfg.allowAnonymous, err = parseBool(get("allow-anonymous")); err != nil {
+		return fmt.Errorf("ALLOW_ANONYMOUS / --allow-anonymous: %w", err)
+	}
+	if slices.Contains(cfg.auth.Modes, auth.ModeNone) && !cfg.demo && !cfg.allowAnonymous && !loopback(cfg.listen) {
+		return fmt.Errorf("AUTH / --auth: with none, anyone who reaches %s acts with the gateway's FreeScout key; listen on a loopback address, set AUTH (see README), or set ALLOW_ANONYMOUS=true", cfg.listen)
+	}
+	for o := range strings.SplitSeq(get("cors-origins"), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("CORS_ORIGINS / --cors-origins: want origins such as https://app.example.com, got %q", o)
+		}
+		cfg.corsOrigins = append(cfg.corsOrigins, u.Scheme+"://"+u.Host)
+	}
+	if cfg.maxDepth, err = positive(get("max-depth")); err != nil {
+		return fmt.Errorf("MAX_DEPTH / --max-depth: %w", err)
+	}
+	if cfg.maxCost, err = positive(get("max-cost")); err != nil {
+		return fmt.Errorf("MAX_COST / --max-cost: %w", err)
+	}
+	if cfg.rateLimit, err = ratelimit.ParseRate(get("rate-limit")); err != nil {
+		return fmt.Errorf("RATE_LIMIT / --rate-limit: %w", err)
+	}
+	if cfg.maxCost > cfg.rateLimit.Units {
+		return fmt.Errorf("MAX_COST / --max-cost: %d is more than RATE_LIMIT (%s) lets a caller spend at once", cfg.maxCost, cfg.rateLimit)
+	}
+	if cfg.persisted, err = persisted.ParseMode(get("persisted-queries")); err != nil {
+		return fmt.Errorf("PERSISTED_QUERIES / --persisted-queries: %w", err)
+	}
+	cfg.persistedFile = get("persisted-queries-file")
+	if cfg.persisted == persisted.Only && cfg.persistedFile == "" {
+		return errors.New("PERSISTED_QUERIES_FILE / --persisted-queries-file: required when PERSISTED_QUERIES is only")
+	}
+	if cfg.introspection, err = parseBool(get("introspection")); err != nil {
+		return fmt.Errorf("INTROSPECTION / --introspection: %w", err)
+	}
+	if cfg.requestTimeout, err = time.ParseDuration(get("request-timeout")); err != nil || cfg.requestTimeout <= 0 {
+		return fmt.Errorf("REQUEST_TIMEOUT / --request-timeout: want a positive duration such as 30s, got %q", get("request-timeout"))
+	}
+	if cfg.maxConns, err = positive(get("max-connections")); err != nil {
+		return fmt.Errorf("MAX_CONNECTIONS / --max-connections: %w", err)
+	}
+	return nil
+}
+
+// positive reads a whole number of at least 1.
+func positive(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("want a whole number of at least 1, got %q", s)
+	}
+	return n, nil
+}
+
+// loopback reports whether the listen address hostport only accepts
+// connections from this machine.
+func loopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redactURL shortens a rejected URL for an error message: scheme, host and
+// path, without credentials or a query, which may hold a key.
+func redactURL(raw string) string {
+	raw, _, _ = strings.Cut(raw, "?")
+	if i := strings.Index(raw, "@"); i >= 0 {
+		if j := strings.Index(raw, "://"); j >= 0 && j < i {
+			raw = raw[:j+3] + "…" + raw[i:]
+		}
+	}
+	return raw
 }
 
 func parseBool(s string) (bool, error) {

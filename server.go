@@ -103,6 +103,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	gw, err := gateway.New(ctx, gateway.Config{
 		FreeScoutURL: cfg.freescoutURL, APIKey: cfg.apiKey, RedisURL: cfg.redisURL,
 		Concurrency: cfg.concurrency, CacheTTL: cfg.cacheTTL, Timeout: cfg.timeout,
+		Auth: cfg.auth, CORSOrigins: cfg.corsOrigins, MaxDepth: cfg.maxDepth, MaxCost: cfg.maxCost,
+		RateLimit: cfg.rateLimit, Persisted: cfg.persisted, PersistedFile: cfg.persistedFile,
+		DisableIntrospection: !cfg.introspection, RequestTimeout: cfg.requestTimeout,
 	}, logger)
 	if err != nil {
 		return err
@@ -114,7 +117,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (GraphiQL at /, GraphQL at /graphql)\n", version(), ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "")
-	return serveHTTP(ctx, ln, gw.Handler(), logger)
+	return serveHTTP(ctx, ln, gw.Handler(), logger, cfg.maxConns)
 }
 
 // defaultGCPercent is the GOGC the gateway runs with when GOGC is not set.
@@ -138,15 +141,20 @@ func tuneGC(getenv func(string) string) {
 }
 
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+// At most maxConns client connections stay open (see connLimit; 0: no
+// bound).
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, maxConns int) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      90 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		IdleTimeout:       90 * time.Second, // and no WriteTimeout: subscriptions stream
+		// (each other request gets a write deadline of its own, see gateway)
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if maxConns > 0 {
+		srv.ConnState = newConnLimit(maxConns).track
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -204,5 +212,5 @@ func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("listen %s: %w", *listen, err)
 	}
 	fmt.Fprintf(stdout, "FreeScout emulator listening on http://%s/api\n", ln.Addr())
-	return serveHTTP(ctx, ln, emulator.New(emulator.Options{APIKey: *key, Latency: *latency}), logger)
+	return serveHTTP(ctx, ln, emulator.New(emulator.Options{APIKey: *key, Latency: *latency}), logger, 0)
 }

@@ -150,6 +150,11 @@ func (r *Redis) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Client returns the Redis client, for the other parts of the gateway that
+// keep shared state in the same Redis (rate limits, persisted queries, the
+// event bus). They must not close it: Close does.
+func (r *Redis) Client() redis.UniversalClient { return r.client }
+
 // Close closes the connection pool. Close is idempotent; operations after
 // Close fail.
 func (r *Redis) Close() error {

@@ -1,28 +1,42 @@
 // Package gateway assembles scoutgraph: the upstream client, the cache, the
-// loaders and the GraphQL schema, served over HTTP by NewServer.
+// data sessions, the request pipeline and the GraphQL schema, served over
+// HTTP by NewServer.
 package gateway
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
 
 	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/cache"
 	"github.com/scoutgraph/scoutgraph/gqlhttp"
 	"github.com/scoutgraph/scoutgraph/graph"
 	"github.com/scoutgraph/scoutgraph/graphiql"
+	"github.com/scoutgraph/scoutgraph/persisted"
+	"github.com/scoutgraph/scoutgraph/ratelimit"
 	"github.com/scoutgraph/scoutgraph/session"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
-// Config is what a Gateway needs to run.
+// Defaults of Config.
+const (
+	DefaultMaxDepth       = 12
+	DefaultMaxCost        = 250
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// DefaultRateLimit is RATE_LIMIT's default: 3000 FreeScout calls a minute
+// per caller.
+var DefaultRateLimit = ratelimit.Rate{Units: 3000, Period: time.Minute}
+
+// Config is what a Gateway needs to run. The zero value of every field but
+// FreeScoutURL and APIKey is a sensible default.
 type Config struct {
 	FreeScoutURL string        // base URL; the gateway calls {url}/api/...
 	APIKey       string        // FreeScout API key, sent only in X-FreeScout-API-Key
@@ -36,20 +50,28 @@ type Config struct {
 	// CacheOpTimeout bounds each Redis operation (default 150ms), so that a
 	// slow Redis costs a request little before it falls back to FreeScout.
 	CacheOpTimeout time.Duration
+
+	// Auth is how callers authenticate (AUTH and its settings); no modes
+	// means none: every caller is anonymous.
+	Auth auth.Config
+	// CORSOrigins are the browser origins allowed to call the gateway
+	// (CORS_ORIGINS); none means no cross-origin access.
+	CORSOrigins []string
+	// MaxDepth and MaxCost bound every operation (MAX_DEPTH, MAX_COST).
+	MaxDepth, MaxCost int
+	// RateLimit is each caller's budget of FreeScout calls (RATE_LIMIT).
+	RateLimit ratelimit.Rate
+	// Persisted is PERSISTED_QUERIES (default apq); PersistedFile its
+	// manifest for only.
+	Persisted     persisted.Mode
+	PersistedFile string
+	// DisableIntrospection turns introspection off (INTROSPECTION=false).
+	DisableIntrospection bool
+	// RequestTimeout bounds each request but streams (default 30s).
+	RequestTimeout time.Duration
 }
 
-// Gateway is a configured gateway: its dependencies and its HTTP handler.
-type Gateway struct {
-	logger  *slog.Logger
-	client  *upstream.Client
-	cache   cache.Cache
-	store   *cache.Store
-	metrics *metrics
-	handler http.Handler
-}
-
-// New builds a Gateway from cfg.
-func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error) {
+func (cfg *Config) defaults() {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 64
 	}
@@ -58,6 +80,43 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
+	}
+	if len(cfg.Auth.Modes) == 0 {
+		cfg.Auth.Modes = []auth.Mode{auth.ModeNone}
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = DefaultMaxDepth
+	}
+	if cfg.MaxCost <= 0 {
+		cfg.MaxCost = DefaultMaxCost
+	}
+	if cfg.RateLimit.Units <= 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.Persisted == "" {
+		cfg.Persisted = persisted.APQ
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+}
+
+// Gateway is a configured gateway: its dependencies and its HTTP handler.
+type Gateway struct {
+	logger  *slog.Logger
+	client  *upstream.Client
+	cache   cache.Cache
+	store   *cache.Store
+	auth    *auth.Authenticator
+	metrics *metrics
+	handler http.Handler
+}
+
+// New builds a Gateway from cfg.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error) {
+	cfg.defaults()
+	if cfg.MaxCost > cfg.RateLimit.Units {
+		return nil, fmt.Errorf("MAX_COST %d is more than RATE_LIMIT %s allows a caller at once", cfg.MaxCost, cfg.RateLimit)
 	}
 	m := newMetrics()
 	client, err := upstream.New(cfg.FreeScoutURL, cfg.APIKey,
@@ -68,32 +127,104 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	if err != nil {
 		return nil, err
 	}
-	var c cache.Cache = cache.NewMemory()
+	a := &Gateway{logger: logger, client: client, metrics: m}
+	var rate ratelimit.Limiter
 	if cfg.RedisURL != "" {
-		if c, err = cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix, OpTimeout: cfg.CacheOpTimeout}); err != nil {
+		r, err := cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix, OpTimeout: cfg.CacheOpTimeout})
+		if err != nil {
 			return nil, err // wraps cache.ErrInvalidURL
 		}
+		a.cache = r
+		if rate, err = ratelimit.NewRedis(r.Client(), cfg.RateLimit, ratelimit.RedisOptions{Prefix: prefixed(cfg.CachePrefix, "ratelimit:"), OpTimeout: cfg.CacheOpTimeout}); err != nil {
+			return nil, errors.Join(err, a.cache.Close())
+		}
+	} else {
+		a.cache = cache.NewMemory()
+		if rate, err = ratelimit.NewMemory(cfg.RateLimit, ratelimit.MemoryOptions{}); err != nil {
+			return nil, err
+		}
 	}
-	store := cache.NewStore(c, cache.StoreOptions{TTL: cfg.CacheTTL, Logger: logger, OnFallback: m.cacheFallback})
-	if err := store.Check(ctx); err != nil {
+	a.store = cache.NewStore(a.cache, cache.StoreOptions{TTL: cfg.CacheTTL, Logger: logger, OnFallback: m.cacheFallback})
+	if err := a.store.Check(ctx); err != nil {
 		// Not fatal: requests fall back to FreeScout and /readyz reports it.
 		logger.Warn("cache unreachable at start", "err", err)
 	}
-	sessions := session.NewFactory(session.Options{Client: client, Store: store, DefinitionsTTL: cfg.CacheTTL, Logger: logger})
+	persist, err := persistedExtension(cfg, a.cache, logger)
+	if err != nil {
+		return nil, errors.Join(err, a.cache.Close())
+	}
+	if cfg.Auth.Logger == nil {
+		cfg.Auth.Logger = logger
+	}
+	if a.auth, err = auth.New(ctx, cfg.Auth); err != nil {
+		return nil, errors.Join(err, a.cache.Close())
+	}
+	sessions := session.NewFactory(session.Options{
+		Client: client, Store: a.store, DefinitionsTTL: cfg.CacheTTL, Logger: logger,
+		MaxCalls: cfg.MaxCost,
+	})
 	resolver := &graph.Resolver{
 		Sessions: graph.SessionFactoryFunc(func(ctx context.Context) graph.Session { return sessions.New(ctx) }),
 		Logger:   logger,
 	}
-	a := &Gateway{logger: logger, client: client, cache: c, store: store, metrics: m}
-	a.handler = NewServer(logger, m, resolver, a.ready)
+	pipe := &pipeline{
+		limits: Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost, Introspection: !cfg.DisableIntrospection},
+		rate:   rate,
+		facts: func(c *auth.Caller) graph.Facts {
+			return graph.Facts{Mailboxes: sessions.KnownMailboxes(c), UserPages: sessions.KnownUserPages(c)}
+		},
+		logger: logger,
+	}
+	a.handler = NewServer(logger, m, server{
+		resolver: resolver, pipeline: pipe, persisted: persist, auth: a.auth,
+		cors: cfg.CORSOrigins, requestTimeout: cfg.RequestTimeout, ready: a.ready,
+	})
 	return a, nil
+}
+
+// prefixed is the Redis prefix of one kind of shared state under the
+// gateway's cache prefix.
+func prefixed(cachePrefix, kind string) string {
+	if cachePrefix == "" {
+		cachePrefix = "scoutgraph:v1:"
+	}
+	return cachePrefix + kind
+}
+
+// persistedExtension builds the persisted-operations step of the pipeline.
+func persistedExtension(cfg Config, c cache.Cache, logger *slog.Logger) (*persisted.Extension, error) {
+	pc := persisted.Config{Mode: cfg.Persisted, Logger: logger}
+	switch cfg.Persisted {
+	case persisted.APQ:
+		pc.Store = persisted.NewStore(c, persisted.StoreOptions{})
+	case persisted.Only:
+		if cfg.PersistedFile == "" {
+			return nil, errors.New("PERSISTED_QUERIES_FILE: required when PERSISTED_QUERIES is only")
+		}
+		m, err := persisted.LoadManifest(cfg.PersistedFile)
+		if err != nil {
+			return nil, fmt.Errorf("PERSISTED_QUERIES_FILE: %w", err)
+		}
+		pc.Manifest = m
+	}
+	if cfg.Persisted != persisted.Only && cfg.PersistedFile != "" {
+		return nil, errors.New("PERSISTED_QUERIES_FILE: set, but PERSISTED_QUERIES is not only")
+	}
+	return persisted.New(pc)
 }
 
 // Handler returns the gateway's HTTP handler.
 func (a *Gateway) Handler() http.Handler { return a.handler }
 
-// Close releases the cache connection.
-func (a *Gateway) Close() error { return a.cache.Close() }
+// Close releases the authenticator's background work and the cache
+// connection.
+func (a *Gateway) Close() error {
+	a.auth.Close()
+	return a.cache.Close()
+}
+
+// ReloadAuth reads the tokens file again (on SIGHUP).
+func (a *Gateway) ReloadAuth(ctx context.Context) error { return a.auth.Reload(ctx) }
 
 // ready checks that FreeScout and the cache answer, for /readyz.
 func (a *Gateway) ready(ctx context.Context) map[string]error {
@@ -103,163 +234,58 @@ func (a *Gateway) ready(ctx context.Context) map[string]error {
 	return map[string]error{"freescout": upErr, "cache": a.store.Check(ctx)}
 }
 
+// server is what NewServer serves.
+type server struct {
+	resolver       *graph.Resolver
+	pipeline       *pipeline
+	persisted      *persisted.Extension
+	auth           *auth.Authenticator
+	cors           []string
+	requestTimeout time.Duration
+	ready          func(context.Context) map[string]error
+}
+
 // NewServer returns the gateway's HTTP handler: every route, wrapped in
 // access logging and metrics.
-func NewServer(logger *slog.Logger, m *metrics, resolver *graph.Resolver, ready func(context.Context) map[string]error) http.Handler {
+func NewServer(logger *slog.Logger, m *metrics, s server) http.Handler {
 	mux := http.NewServeMux()
-	routes(mux, logger, m, resolver, ready)
+	routes(mux, logger, m, s)
 	return accessLog(logger, m, mux)
 }
 
 // routes is the gateway's whole HTTP surface.
-func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, resolver *graph.Resolver, ready func(context.Context) map[string]error) {
-	gql := authenticate(gqlhttp.New(graph.NewSchema(resolver),
+func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, s server) {
+	gql := gqlhttp.New(graph.NewSchema(s.resolver),
 		gqlhttp.WithErrorPresenter(graph.ErrorPresenter(logger)),
 		gqlhttp.WithRecover(graph.Recover(logger)),
 		gqlhttp.WithMaxBodyBytes(1<<20),
-		gqlhttp.WithAroundOperations(resolver.AroundOperations),
+		gqlhttp.WithParserTokenLimit(maxTokens),
+		gqlhttp.WithValidationErrorLimit(maxValidationErrors),
+		gqlhttp.WithExtension(s.persisted),
+		gqlhttp.WithExtension(s.pipeline),
+		gqlhttp.WithAroundOperations(s.resolver.AroundOperations),
 		gqlhttp.WithAroundRootFields(graph.ForgetBeforeMutations),
-	))
-	mux.Handle("/graphql", gql)
+	)
+	mux.Handle("/graphql", corsFor(s.cors, withDeadline(s.requestTimeout, authenticate(s.auth, gql))))
 	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(ready))
+	mux.Handle("GET /readyz", handleReadyz(s.ready))
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("/", graphiql.Handler("/graphql"))
 }
 
-// authenticate puts the request's caller in its context: for now every
-// request is the anonymous caller with the gateway's own key.
-func authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), auth.Anonymous())))
-	})
-}
-
-func handleHealthz() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
-}
-
-// handleReadyz answers 200 when every dependency answers, else 503; the body
-// names each dependency's state without internal detail.
-func handleReadyz(ready func(context.Context) map[string]error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		status, body := http.StatusOK, map[string]string{}
-		for name, err := range ready(r.Context()) {
-			body[name] = "ok"
-			if err != nil {
-				body[name], status = "unavailable", http.StatusServiceUnavailable
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(body)
-	})
-}
-
-// statusWriter records the status and size of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+// corsFor allows the browser origins listed to call next, credentials
+// included (rs/cors answers preflights); without origins it adds nothing,
+// so browsers refuse cross-origin calls.
+func corsFor(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	return n, err
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// accessLog logs every request (path only: queries and bodies may carry
-// customer data) and records its metrics.
-func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		d := time.Since(start)
-		route := routeLabel(r.URL.Path)
-		m.observeHTTP(route, r.Method, sw.status, d)
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Int("bytes", sw.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr))
-	})
-}
-
-// routeLabel bounds the metrics' route label to the known routes.
-func routeLabel(path string) string {
-	switch path {
-	case "/graphql", "/healthz", "/readyz", "/metrics", "/":
-		return path
-	}
-	return "other"
-}
-
-// metrics are the gateway's Prometheus collectors, in a registry of its own.
-type metrics struct {
-	reg            *prometheus.Registry
-	httpRequests   *prometheus.CounterVec
-	httpDuration   *prometheus.HistogramVec
-	upstreamCalls  *prometheus.CounterVec
-	upstreamDur    *prometheus.HistogramVec
-	cacheFallbacks *prometheus.CounterVec
-}
-
-func newMetrics() *metrics {
-	m := &metrics{
-		reg: prometheus.NewRegistry(),
-		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "scoutgraph_http_requests_total", Help: "HTTP requests served, by route, method and status.",
-		}, []string{"route", "method", "status"}),
-		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "scoutgraph_http_request_duration_seconds", Help: "HTTP request latency, by route.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route"}),
-		upstreamCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "scoutgraph_upstream_requests_total", Help: "Requests to FreeScout, by endpoint and status (0: no answer).",
-		}, []string{"endpoint", "status"}),
-		upstreamDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "scoutgraph_upstream_request_duration_seconds", Help: "Latency of requests to FreeScout, by endpoint.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"endpoint"}),
-		cacheFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "scoutgraph_cache_fallbacks_total", Help: "Cache operations that failed and were tolerated, by operation.",
-		}, []string{"op"}),
-	}
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.upstreamCalls, m.upstreamDur, m.cacheFallbacks,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	return m
-}
-
-func (m *metrics) observeHTTP(route, method string, status int, d time.Duration) {
-	m.httpRequests.WithLabelValues(route, method, fmt.Sprint(status)).Inc()
-	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
-}
-
-func (m *metrics) observeUpstream(_ context.Context, c upstream.Call) {
-	m.upstreamCalls.WithLabelValues(c.Route, fmt.Sprint(c.Status)).Inc()
-	m.upstreamDur.WithLabelValues(c.Route).Observe(c.Duration.Seconds())
-}
-
-func (m *metrics) cacheFallback(op string) { m.cacheFallbacks.WithLabelValues(op).Inc() }
-
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Content-Type", "Accept", "Authorization", auth.FreeScoutKeyHeader, "traceparent", "tracestate", "apollographql-client-name", "apollographql-client-version"},
+		ExposedHeaders:   []string{"Retry-After", "X-Request-Id"},
+		AllowCredentials: true,
+		MaxAge:           600,
+	}).Handler(next)
 }

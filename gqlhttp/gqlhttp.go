@@ -19,15 +19,20 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/scoutgraph/scoutgraph/errcode"
 )
 
-// Error codes set by this package in extensions.code.
+// The codes this package sets in extensions.code (errcode's): BAD_USER_INPUT for errors
+// in the HTTP request itself (bad JSON, missing query, unsupported media type, ...) and
+// pre-execution errors that carry no code of their own; INTERNAL for a panic that escaped
+// the executor. A pre-execution error with code RATE_LIMITED is answered 429 with a
+// Retry-After header (from its extensions.retryAfter, in seconds).
 const (
-	// CodeBadUserInput marks errors in the HTTP request itself (bad JSON, missing query,
-	// unsupported media type, ...) and pre-execution errors that carry no code of their own.
-	CodeBadUserInput = "BAD_USER_INPUT"
-	// CodeInternal marks a panic that escaped the executor and was recovered by the handler.
-	CodeInternal = "INTERNAL"
+	codeBadUserInput = string(errcode.BadUserInput)
+	codeInternal     = string(errcode.Internal)
 )
 
 const (
@@ -40,9 +45,11 @@ const (
 
 // config collects what the options set; New turns it into an executor.
 type config struct {
-	errorPresenter graphql.ErrorPresenterFunc
-	recoverFunc    graphql.RecoverFunc
-	maxBodyBytes   int64
+	errorPresenter   graphql.ErrorPresenterFunc
+	recoverFunc      graphql.RecoverFunc
+	maxBodyBytes     int64
+	parserTokenLimit int
+	maxErrors        int
 	// uses are applied to the executor in the order the options were given, after the
 	// introspection extension.
 	uses []func(*executor.Executor)
@@ -104,6 +111,19 @@ func WithExtension(ext graphql.HandlerExtension) Option {
 	}
 }
 
+// WithParserTokenLimit bounds the tokens gqlgen's parser reads from one document (0: no
+// bound).
+func WithParserTokenLimit(n int) Option {
+	return func(c *config) { c.parserTokenLimit = n }
+}
+
+// WithValidationErrorLimit bounds how many errors the validation of one document reports
+// (0: no bound); it stops formatting errors beyond them, so a document crafted to fail
+// every rule many times over costs no more than this many.
+func WithValidationErrorLimit(n int) Option {
+	return func(c *config) { c.maxErrors = n }
+}
+
 // WithMaxBodyBytes sets the largest accepted POST body; larger bodies are answered with
 // 413. Values below 1 keep DefaultMaxBodyBytes.
 func WithMaxBodyBytes(n int64) Option {
@@ -136,6 +156,10 @@ func New(es graphql.ExecutableSchema, opts ...Option) http.Handler {
 
 	exec := executor.New(es)
 	exec.SetQueryCache(newQueryCache(defaultQueryCacheEntries, defaultQueryCacheBytes))
+	exec.SetParserTokenLimit(cfg.parserTokenLimit)
+	if cfg.maxErrors > 0 {
+		exec.SetDefaultRulesFn(cappedRules(cfg.maxErrors))
+	}
 	if cfg.errorPresenter != nil {
 		exec.SetErrorPresenter(cfg.errorPresenter)
 	}
@@ -181,7 +205,7 @@ func (s *server) writePanic(ctx context.Context, w http.ResponseWriter, rec any)
 	if !errors.As(s.exec.PresentRecoveredError(ctx, rec), &gqlErr) || gqlErr == nil {
 		gqlErr = &gqlerror.Error{Message: "internal server error"}
 	}
-	setDefaultCode(gqlErr, CodeInternal)
+	setDefaultCode(gqlErr, codeInternal)
 	if w.Header().Get("Content-Type") == "" {
 		// The panic came before the transport negotiated a media type.
 		setMediaType(w, mediaJSON)
@@ -222,4 +246,24 @@ func setDefaultCode(err *gqlerror.Error, code string) {
 		err.Extensions = map[string]any{}
 	}
 	err.Extensions["code"] = code
+}
+
+// cappedRules returns gqlparser's default validation rules, made to report at most max
+// errors per validation between them.
+func cappedRules(max int) func() *rules.Rules {
+	return func() *rules.Rules {
+		capped := rules.NewDefaultRules()
+		reported := 0 // one validation runs its rules on one goroutine
+		for name, rule := range rules.NewDefaultRules().GetInner() {
+			capped.ReplaceRule(name, func(observers *core.Events, addError core.AddErrFunc) {
+				rule(observers, func(options ...core.ErrorOption) {
+					if reported < max {
+						reported++
+						addError(options...)
+					}
+				})
+			})
+		}
+		return capped
+	}
 }

@@ -9,11 +9,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/scoutgraph/scoutgraph/errcode"
 )
 
 // allowedMethods is the Allow header for 405 and OPTIONS answers.
@@ -88,11 +91,15 @@ func execute(ctx context.Context, w http.ResponseWriter, method, mediaType strin
 		// Parse, validation or variable coercion failed, or an extension refused the
 		// operation: the request never reached execution, so there is no data entry.
 		for _, err := range errs {
-			setDefaultCode(err, CodeBadUserInput)
+			setDefaultCode(err, codeBadUserInput)
 		}
 		status := http.StatusOK
 		if mediaType == mediaGraphQLResponse {
 			status = http.StatusBadRequest
+		}
+		if retry, limited := rateLimited(errs); limited {
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(retry))
 		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
 		writeResponse(w, status, orErrors(resp, errs), false)
@@ -118,12 +125,24 @@ func execute(ctx context.Context, w http.ResponseWriter, method, mediaType strin
 			return // the client went away; nobody reads an answer
 		}
 		err := &gqlerror.Error{Message: "the operation produced no response"}
-		setDefaultCode(err, CodeInternal)
+		setDefaultCode(err, codeInternal)
 		resp = exec.DispatchError(execCtx, gqlerror.List{err})
 		writeResponse(w, http.StatusInternalServerError, orErrors(resp, gqlerror.List{err}), false)
 		return
 	}
 	writeResponse(w, http.StatusOK, resp, true)
+}
+
+// rateLimited reports whether errs refuse the operation for the caller's spent budget, and
+// in how many seconds to retry.
+func rateLimited(errs gqlerror.List) (retryAfter int, limited bool) {
+	for _, e := range errs {
+		if e.Extensions["code"] == string(errcode.RateLimited) {
+			n, _ := e.Extensions["retryAfter"].(int)
+			return max(n, 1), true
+		}
+	}
+	return 0, false
 }
 
 // readGET reads the parameters of a GET request from its query string. On failure params
@@ -137,14 +156,14 @@ func readGET(r *http.Request) (params *graphql.RawParams, status int, msg string
 		Query:         values.Get("query"),
 		OperationName: values.Get("operationName"),
 	}
-	if params.Query == "" {
-		return nil, http.StatusBadRequest, "missing query parameter"
-	}
 	if params.Variables, msg = decodeObject("variables", values.Get("variables")); msg != "" {
 		return nil, http.StatusBadRequest, msg
 	}
 	if params.Extensions, msg = decodeObject("extensions", values.Get("extensions")); msg != "" {
 		return nil, http.StatusBadRequest, msg
+	}
+	if params.Query == "" && !persistedOnly(params) {
+		return nil, http.StatusBadRequest, "missing query parameter"
 	}
 	return params, 0, ""
 }
@@ -181,12 +200,9 @@ func (t transport) readPOST(w http.ResponseWriter, r *http.Request) (params *gra
 	}
 
 	params = &graphql.RawParams{}
-	query, present, ok := stringField(fields, "query")
-	switch {
-	case !ok:
+	query, _, ok := stringField(fields, "query")
+	if !ok {
 		return nil, http.StatusBadRequest, "query must be a string"
-	case !present || query == "":
-		return nil, http.StatusBadRequest, "missing query parameter"
 	}
 	params.Query = query
 	if params.OperationName, _, ok = stringField(fields, "operationName"); !ok {
@@ -198,7 +214,17 @@ func (t transport) readPOST(w http.ResponseWriter, r *http.Request) (params *gra
 	if params.Extensions, msg = decodeObject("extensions", string(fields["extensions"])); msg != "" {
 		return nil, http.StatusBadRequest, msg
 	}
+	if params.Query == "" && !persistedOnly(params) {
+		return nil, http.StatusBadRequest, "missing query parameter"
+	}
 	return params, 0, ""
+}
+
+// persistedOnly reports whether a request without a query names a persisted one
+// (extensions.persistedQuery, Apollo's protocol), which the executor's extensions resolve.
+func persistedOnly(params *graphql.RawParams) bool {
+	_, ok := params.Extensions["persistedQuery"]
+	return ok
 }
 
 // stringField reads an optional string member of a JSON object: present is false when the
@@ -240,7 +266,7 @@ func decodeObject(name, text string) (obj map[string]any, msg string) {
 // middleware, and the answer has no data entry.
 func fail(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, status int, msg string) {
 	err := &gqlerror.Error{Message: msg}
-	setDefaultCode(err, CodeBadUserInput)
+	setDefaultCode(err, codeBadUserInput)
 	resp := exec.DispatchError(ctx, gqlerror.List{err})
 	writeResponse(w, status, orErrors(resp, gqlerror.List{err}), false)
 }
@@ -306,5 +332,5 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response, wi
 // writeUnencodable answers 500 when errors or extensions cannot be encoded as JSON.
 func writeUnencodable(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusInternalServerError)
-	_, _ = io.WriteString(w, `{"errors":[{"message":"the response could not be encoded","extensions":{"code":"`+CodeInternal+`"}}]}`)
+	_, _ = io.WriteString(w, `{"errors":[{"message":"the response could not be encoded","extensions":{"code":"`+codeInternal+`"}}]}`)
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -88,6 +89,9 @@ func classify(err error) *errcode.Error {
 		return errcode.New(errcode.UpstreamUnavailable, "freescout rejected the gateway's api key")
 	case errors.Is(err, upstream.ErrForbidden):
 		return errcode.New(errcode.Forbidden, "freescout denied access")
+	case errors.Is(err, upstream.ErrRateLimited) && errors.As(err, &ue):
+		secs := max(int(ue.RetryAfter.Seconds()), 1)
+		return errcode.New(errcode.UpstreamUnavailable, fmt.Sprintf("freescout asks the gateway to slow down; try again in %d s", secs)).With("retryAfter", secs)
 	case errors.Is(err, upstream.ErrBadRequest) && errors.As(err, &ue):
 		return errcode.New(errcode.BadUserInput, "freescout rejected the request: "+strings.ToLower(ue.Message))
 	case errors.Is(err, upstream.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):

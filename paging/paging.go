@@ -109,6 +109,16 @@ func Window[T any](ctx context.Context, offset, limit int, fetch Fetcher[T]) ([]
 	return all[start:end], total, nil
 }
 
+// Calls is how many list calls Window makes for the window [offset,
+// offset+limit) when FreeScout honours pageSize: one when a page size covers
+// it (or limit is 0), else two.
+func Calls(offset, limit int) int {
+	if limit == 0 || coveringSize(offset, limit) > 0 {
+		return 1
+	}
+	return 2
+}
+
 // coveringSize returns the smallest page size in [limit, MaxPageSize] whose
 // single page holds the whole window, or 0.
 func coveringSize(offset, limit int) int {

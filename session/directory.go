@@ -18,18 +18,26 @@ import (
 
 // allUsers returns every user.
 func (s *Session) allUsers(ctx context.Context) ([]upstream.User, error) {
-	return cached(ctx, s, kindUsers, s.keys.users(), s.f.opts.DirectoryTTL, func(ctx context.Context) ([]upstream.User, error) {
+	users, err := cached(ctx, s, kindUsers, s.keys.users(), s.f.opts.DirectoryTTL, func(ctx context.Context) ([]upstream.User, error) {
 		return allPages(ctx, func(ctx context.Context, page int) ([]upstream.User, upstream.Page, error) {
 			return s.client.Users.List(ctx, &upstream.UserListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: maxPageSize}})
 		})
 	})
+	if err == nil {
+		s.f.knownFor(s.keys.ns).userPages.Store(int64(max(1, (len(users)+maxPageSize-1)/maxPageSize)))
+	}
+	return users, err
 }
 
 // allMailboxes returns every mailbox, as FreeScout lists them for the key.
 func (s *Session) allMailboxes(ctx context.Context) ([]upstream.Mailbox, error) {
-	return cached(ctx, s, kindMailboxes, s.keys.mailboxes(), s.f.opts.DirectoryTTL, func(ctx context.Context) ([]upstream.Mailbox, error) {
+	boxes, err := cached(ctx, s, kindMailboxes, s.keys.mailboxes(), s.f.opts.DirectoryTTL, func(ctx context.Context) ([]upstream.Mailbox, error) {
 		return s.listMailboxes(ctx, 0)
 	})
+	if err == nil {
+		s.f.knownFor(s.keys.ns).mailboxes.Store(int64(len(boxes)))
+	}
+	return boxes, err
 }
 
 // userMailboxes returns the mailboxes userID can access.

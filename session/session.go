@@ -41,6 +41,7 @@ package session
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -98,6 +99,37 @@ type Options struct {
 // Factory makes the sessions of one gateway and holds what they share.
 type Factory struct {
 	opts Options
+	// What the directories held when last read, per namespace, for cost
+	// estimates: namespace → *known.
+	known sync.Map
+}
+
+// known is what a namespace's directories held when last read.
+type known struct {
+	mailboxes atomic.Int64
+	userPages atomic.Int64
+}
+
+func (f *Factory) knownFor(ns string) *known {
+	k, _ := f.known.LoadOrStore(ns, &known{})
+	return k.(*known)
+}
+
+// KnownMailboxes is how many mailboxes c sees, as far as the gateway knows
+// without asking FreeScout: the mailbox list as last read for c's key (and
+// no more than c's own mailboxes); 0 when unknown.
+func (f *Factory) KnownMailboxes(c *auth.Caller) int {
+	n := int(f.knownFor(c.Namespace).mailboxes.Load())
+	if c.Restricted() && (n == 0 || len(c.MailboxIDs) < n) {
+		n = len(c.MailboxIDs)
+	}
+	return n
+}
+
+// KnownUserPages is how many pages of 100 the user directory took when last
+// read for c's key; 0 when unknown.
+func (f *Factory) KnownUserPages(c *auth.Caller) int {
+	return int(f.knownFor(c.Namespace).userPages.Load())
 }
 
 // NewFactory returns a Factory.

@@ -19,13 +19,18 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	json "github.com/goccy/go-json"
 )
 
-// maxBody bounds how much of a FreeScout answer the client reads.
-const maxBody = 64 << 20
+// maxBody bounds how much of a FreeScout answer the client reads: a page of
+// 100 conversations with their threads is well under half a megabyte.
+const maxBody = 8 << 20
+
+// maxPause bounds how long the client waits for FreeScout's Retry-After.
+const maxPause = time.Minute
 
 // Call describes one finished HTTP exchange with FreeScout, for metrics and
 // tracing. Route is the endpoint's template, e.g. "GET /api/conversations/{id}".
@@ -47,6 +52,7 @@ type Client struct {
 	timeout  time.Duration
 	lim      *limiter // nil: unbounded
 	flow     any      // this client's share of lim
+	pause    *pause   // when FreeScout last asked to wait (429); shared with derived clients
 	retries  int
 	backoff  time.Duration
 	maxDelay time.Duration
@@ -134,6 +140,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		backoff:  50 * time.Millisecond,
 		maxDelay: time.Second,
 		lim:      newLimiter(64),
+		pause:    &pause{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -218,7 +225,9 @@ type response struct {
 
 // do performs r, decoding a 2xx JSON body into out when out is non-nil (an
 // answer without a body is then an error). GETs are retried on connection
-// errors, 502, 503 and 504.
+// errors, 502, 503 and 504, and after a 429 once its Retry-After has passed;
+// writes never are. After a 429 every request of the client (and of every
+// client derived from it) waits for the Retry-After before it is sent.
 func (c *Client) do(ctx context.Context, r request, out any) (*response, error) {
 	var payload []byte
 	if r.body != nil {
@@ -238,6 +247,9 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 				return nil, lastErr
 			}
 		}
+		if err := c.pause.wait(ctx); err != nil {
+			return nil, &transportError{r.method, r.path, err}
+		}
 		resp, body, err := c.once(ctx, r, payload, attempt)
 		if err != nil {
 			lastErr = err
@@ -247,8 +259,15 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 			return nil, err
 		}
 		if resp.status >= 300 {
-			lastErr = ParseError(r.method, r.path, resp.status, body)
-			if resp.status == http.StatusBadGateway || resp.status == http.StatusServiceUnavailable || resp.status == http.StatusGatewayTimeout {
+			e := ParseError(r.method, r.path, resp.status, body)
+			e.scrub(c.apiKey)
+			lastErr = e
+			switch resp.status {
+			case http.StatusTooManyRequests:
+				e.RetryAfter = retryAfter(resp.header.Get("Retry-After"))
+				c.pause.until(time.Now().Add(e.RetryAfter))
+				continue // a GET waits and tries again; a write has no attempts left
+			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 				continue
 			}
 			return nil, lastErr
@@ -264,6 +283,53 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 		return resp, nil
 	}
 	return nil, lastErr
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date), within
+// maxPause; one second when it is missing or unreadable.
+func retryAfter(h string) time.Duration {
+	h = strings.TrimSpace(h)
+	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
+		return min(time.Duration(n)*time.Second, maxPause)
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return min(max(time.Until(t), 0), maxPause)
+	}
+	return time.Second
+}
+
+// pause is when FreeScout asked the client to wait until (a 429's
+// Retry-After).
+type pause struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+// until makes requests wait until t (or later).
+func (p *pause) until(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.After(p.at) {
+		p.at = t
+	}
+}
+
+// wait waits until the pause is over, or ctx is done.
+func (p *pause) wait(ctx context.Context) error {
+	p.mu.Lock()
+	d := time.Until(p.at)
+	p.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // readBody reads an answer's body, up to one byte more than maxBody (so
@@ -395,6 +461,15 @@ func (c *Client) sleep(ctx context.Context, n int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// expectID checks that an object FreeScout answered for r is one: an answer
+// such as {} decodes into a zero object, which is no object at all.
+func expectID(r request, id int) error {
+	if id <= 0 {
+		return &transportError{r.method, r.path, errors.New("the answer holds no object (no id)")}
+	}
+	return nil
 }
 
 // createdID reads the id FreeScout gives a new resource: the Resource-ID

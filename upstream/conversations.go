@@ -171,6 +171,9 @@ func (s *ConversationsService) Get(ctx context.Context, id int, embed ...string)
 	if _, err := s.c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}
+	if err := expectID(r, out.ID); err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 

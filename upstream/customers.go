@@ -111,7 +111,11 @@ func (s *CustomersService) Create(ctx context.Context, in *NewCustomer) (int, er
 // Get fetches one customer.
 func (s *CustomersService) Get(ctx context.Context, id int) (*Customer, error) {
 	var out Customer
-	if _, err := s.c.do(ctx, request{method: http.MethodGet, route: "/api/customers/{id}", path: "/api/customers/" + itoa(id)}, &out); err != nil {
+	r := request{method: http.MethodGet, route: "/api/customers/{id}", path: "/api/customers/" + itoa(id)}
+	if _, err := s.c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	if err := expectID(r, out.ID); err != nil {
 		return nil, err
 	}
 	return &out, nil

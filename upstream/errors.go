@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 )
@@ -18,6 +19,9 @@ var (
 	ErrForbidden    = errors.New("forbidden")
 	ErrNotFound     = errors.New("not found")
 	ErrConflict     = errors.New("conflict")
+	// ErrRateLimited is FreeScout's 429: it asks the client to wait
+	// (Error.RetryAfter). It also matches ErrUnavailable.
+	ErrRateLimited = errors.New("freescout rate limited")
 	// ErrUnavailable covers FreeScout being down, unreachable, timing out,
 	// answering 5xx, or answering something that is not the documented JSON.
 	ErrUnavailable = errors.New("freescout unavailable")
@@ -36,12 +40,13 @@ type FieldError struct {
 // Error is a non-2xx answer from FreeScout. It never holds the API key: the
 // key travels only in a header, and Path carries no query string.
 type Error struct {
-	StatusCode int          // HTTP status
-	Method     string       // request method
-	Path       string       // request path without the query string
-	Message    string       // FreeScout's "message"
-	Code       string       // FreeScout's "errorCode"; may be empty
-	Fields     []FieldError // FreeScout's _embedded.errors
+	StatusCode int           // HTTP status
+	Method     string        // request method
+	Path       string        // request path without the query string
+	Message    string        // FreeScout's "message"
+	Code       string        // FreeScout's "errorCode"; may be empty
+	Fields     []FieldError  // FreeScout's _embedded.errors
+	RetryAfter time.Duration // how long a 429 asked to wait
 }
 
 // Error describes the failure in one lowercase line.
@@ -70,10 +75,30 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
 	case ErrUnavailable:
-		return e.StatusCode >= 500
+		return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests
 	}
 	return false
+}
+
+// scrub takes the API key out of everything FreeScout wrote into the error
+// (an install that echoes the request in its error page, say), so that it
+// can be logged.
+func (e *Error) scrub(key string) {
+	if key == "" {
+		return
+	}
+	clean := func(s string) string { return strings.ReplaceAll(s, key, "[api key]") }
+	e.Message, e.Code = clean(e.Message), clean(e.Code)
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		f.Path, f.Message = clean(f.Path), clean(f.Message)
+		if s, ok := f.RejectedValue.(string); ok {
+			f.RejectedValue = clean(s)
+		}
+	}
 }
 
 // errorBody is FreeScout's error document.

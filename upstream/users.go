@@ -50,7 +50,11 @@ func (s *UsersService) Create(ctx context.Context, in *NewUser) (int, error) {
 // Get fetches one user.
 func (s *UsersService) Get(ctx context.Context, id int) (*User, error) {
 	var out User
-	if _, err := s.c.do(ctx, request{method: http.MethodGet, route: "/api/users/{id}", path: "/api/users/" + itoa(id)}, &out); err != nil {
+	r := request{method: http.MethodGet, route: "/api/users/{id}", path: "/api/users/" + itoa(id)}
+	if _, err := s.c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	if err := expectID(r, out.ID); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -528,6 +528,20 @@ type PageInfo struct {
 type Query struct {
 }
 
+// The caller's budget of FreeScout calls (RATE_LIMIT). Every operation is estimated in FreeScout calls
+// before it runs (a list multiplies what is under it by its `first`); the estimate is charged to the
+// budget, and what the operation did not use is given back once it ran.
+type RateLimit struct {
+	// This operation's estimated cost, in FreeScout calls.
+	Cost int `json:"cost"`
+	// The budget when full, in FreeScout calls per period.
+	Limit int `json:"limit"`
+	// What is left of the budget after this operation was charged.
+	Remaining int `json:"remaining"`
+	// When the budget is full again.
+	ResetAt time.Time `json:"resetAt"`
+}
+
 // Who takes over a deleted user's conversations in one mailbox.
 type ReassignInput struct {
 	// The mailbox.
@@ -1354,6 +1368,68 @@ func (e *PhotoType) UnmarshalJSON(b []byte) error {
 }
 
 func (e PhotoType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A right a caller holds. Queries and subscriptions need READ; each mutation names the scope it needs
+// with @scope.
+type Scope string
+
+const (
+	// Queries and subscriptions.
+	ScopeRead Scope = "READ"
+	// Mutations on conversations, threads, tags, custom fields and customers.
+	ScopeWrite Scope = "WRITE"
+	// Mutations on users and webhooks.
+	ScopeAdmin Scope = "ADMIN"
+)
+
+var AllScope = []Scope{
+	ScopeRead,
+	ScopeWrite,
+	ScopeAdmin,
+}
+
+func (e Scope) IsValid() bool {
+	switch e {
+	case ScopeRead, ScopeWrite, ScopeAdmin:
+		return true
+	}
+	return false
+}
+
+func (e Scope) String() string {
+	return string(e)
+}
+
+func (e *Scope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Scope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Scope", str)
+	}
+	return nil
+}
+
+func (e Scope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Scope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Scope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,408 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/scoutgraph/scoutgraph/auth"
+	"github.com/scoutgraph/scoutgraph/errcode"
+	"github.com/scoutgraph/scoutgraph/graph"
+	"github.com/scoutgraph/scoutgraph/ratelimit"
+)
+
+// The request pipeline. Every GraphQL operation, whatever its transport
+// (HTTP GET and POST, WebSocket, SSE), passes these steps in this order,
+// before anything is sent to FreeScout:
+//
+//  1. authenticate: the caller from the request's headers (the WebSocket's
+//     connection_init payload for WebSocket), or 401 (authenticate);
+//  2. persisted operation: APQ or trusted documents (package persisted);
+//  3. bounds on the document, before it is validated: parser tokens,
+//     aliases, fields under one response name, the size of the document
+//     with its fragments expanded (MutateOperationParameters);
+//  4. validation (gqlgen's, its errors capped);
+//  5. scopes, depth, cost and the caller's budget: FORBIDDEN,
+//     QUERY_TOO_COMPLEX or RATE_LIMITED, nothing run
+//     (MutateOperationContext);
+//  6. execute, with one data session per operation (graph), bounded by
+//     MAX_COST calls while it runs;
+//  7. the cost in every response's extensions.cost, and what the operation
+//     did not use given back to the caller's budget (InterceptResponse).
+
+// Limits bound every operation.
+type Limits struct {
+	MaxDepth int // MAX_DEPTH: deepest field nesting
+	MaxCost  int // MAX_COST: most estimated (and actual) FreeScout calls
+	// Introspection allows __schema and __type (INTROSPECTION).
+	Introspection bool
+}
+
+// Fixed bounds of the document, before validation. They are far above what
+// real clients send (GraphiQL's introspection query, fragment-heavy Relay
+// and Apollo documents) and far below what makes validation slow.
+const (
+	// maxTokens bounds the lexer's tokens: about 30 KB of typical query.
+	maxTokens = 15000
+	// maxAliases bounds fields renamed with an alias.
+	maxAliases = 100
+	// maxSameName bounds the fields under one response name in one
+	// selection set, fragments included: validation compares each pair.
+	maxSameName = 30
+	// maxFields bounds the fields of the document with every fragment
+	// expanded where it is spread.
+	maxFields = 2000
+	// maxValidationErrors bounds the errors validation reports.
+	maxValidationErrors = 25
+)
+
+// pipeline holds what steps 3 to 7 need; it is a gqlgen handler extension,
+// so every transport runs it.
+type pipeline struct {
+	limits Limits
+	rate   ratelimit.Limiter
+	facts  func(*auth.Caller) graph.Facts
+	logger *slog.Logger
+}
+
+var (
+	_ graphql.HandlerExtension          = (*pipeline)(nil)
+	_ graphql.OperationParameterMutator = (*pipeline)(nil)
+	_ graphql.OperationContextMutator   = (*pipeline)(nil)
+	_ graphql.ResponseInterceptor       = (*pipeline)(nil)
+)
+
+// ExtensionName names the extension in gqlgen's stats.
+func (*pipeline) ExtensionName() string { return "ScoutgraphPipeline" }
+
+// Validate accepts every schema.
+func (*pipeline) Validate(graphql.ExecutableSchema) error { return nil }
+
+// pipelineError is a GraphQL error of the pipeline, with its code and
+// extensions, and its cause for errcode.As.
+func pipelineError(e *errcode.Error) *gqlerror.Error {
+	ext := map[string]any{"code": string(e.Code)}
+	for k, v := range e.Extensions {
+		ext[k] = v
+	}
+	return &gqlerror.Error{Message: e.Message, Extensions: ext, Err: e}
+}
+
+// MutateOperationParameters bounds the document before gqlgen validates it
+// (validation of a document with many fields under one name is quadratic).
+// A document that does not parse is left to gqlgen, which reports the
+// syntax error.
+func (p *pipeline) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if params.Query == "" {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, maxTokens)
+	if err != nil {
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) && strings.HasPrefix(ge.Message, "exceeded token limit") {
+			return pipelineError(errcode.New(errcode.QueryTooComplex, fmt.Sprintf("the document has more than %d tokens", maxTokens)))
+		}
+		return nil
+	}
+	if msg := documentBounds(doc); msg != "" {
+		return pipelineError(errcode.New(errcode.QueryTooComplex, msg))
+	}
+	return nil
+}
+
+// documentBounds checks the fixed bounds of a parsed document; "" when it
+// is within them.
+func documentBounds(doc *ast.QueryDocument) string {
+	b := &bounds{frags: map[string]*ast.FragmentDefinition{}, sizes: map[string]int{}, names: map[string]map[string]int{}}
+	for _, f := range doc.Fragments {
+		b.frags[f.Name] = f
+	}
+	for _, op := range doc.Operations {
+		b.walk(op.SelectionSet)
+		if b.fields > maxFields {
+			return fmt.Sprintf("the operation selects more than %d fields, fragments expanded", maxFields)
+		}
+	}
+	for _, f := range doc.Fragments {
+		b.walk(f.SelectionSet)
+	}
+	switch {
+	case b.aliases > maxAliases:
+		return fmt.Sprintf("the document has %d aliases; at most %d are allowed", b.aliases, maxAliases)
+	case b.sameName != "":
+		return fmt.Sprintf("%q is selected more than %d times in one selection set", b.sameName, maxSameName)
+	}
+	return ""
+}
+
+// bounds walks a document once, counting aliases, fields per response name
+// per selection set (fragments merged in), and the expanded size.
+type bounds struct {
+	frags    map[string]*ast.FragmentDefinition
+	sizes    map[string]int            // expanded size of each fragment
+	names    map[string]map[string]int // response names of each fragment's top level
+	aliases  int
+	fields   int
+	sameName string
+}
+
+// walk checks one selection set and everything under it, adding its
+// expanded size to fields.
+func (b *bounds) walk(sel ast.SelectionSet) {
+	counts := map[string]int{}
+	b.fields += b.size(sel, counts, map[string]bool{})
+	for name, n := range counts {
+		if n > maxSameName && b.sameName == "" {
+			b.sameName = name
+		}
+	}
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Alias != "" && s.Alias != s.Name {
+				b.aliases++
+			}
+			if len(s.SelectionSet) > 0 {
+				b.walk(s.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			b.walkNested(s.SelectionSet)
+		}
+	}
+}
+
+// walkNested walks the fields nested in an inline fragment's fields (its
+// own fields were counted with the enclosing selection set).
+func (b *bounds) walkNested(sel ast.SelectionSet) {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Alias != "" && s.Alias != s.Name {
+				b.aliases++
+			}
+			if len(s.SelectionSet) > 0 {
+				b.walk(s.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			b.walkNested(s.SelectionSet)
+		}
+	}
+}
+
+// size returns the expanded number of fields of sel (saturating above
+// maxFields), adding its top-level response names to counts. A fragment
+// cycle is a validation error; it is cut here.
+func (b *bounds) size(sel ast.SelectionSet, counts map[string]int, visiting map[string]bool) int {
+	n := 0
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			name := s.Alias
+			if name == "" {
+				name = s.Name
+			}
+			counts[name]++
+			n += 1 + b.size(s.SelectionSet, map[string]int{}, visiting)
+		case *ast.InlineFragment:
+			n += b.size(s.SelectionSet, counts, visiting)
+		case *ast.FragmentSpread:
+			f := b.frags[s.Name]
+			if f == nil || visiting[s.Name] {
+				continue
+			}
+			if _, ok := b.sizes[s.Name]; !ok {
+				visiting[s.Name] = true
+				own := map[string]int{}
+				b.sizes[s.Name] = b.size(f.SelectionSet, own, visiting)
+				b.names[s.Name] = own
+				delete(visiting, s.Name)
+			}
+			n += b.sizes[s.Name]
+			for k, v := range b.names[s.Name] {
+				counts[k] += v
+			}
+		}
+		if n > maxFields {
+			return maxFields + 1
+		}
+	}
+	return n
+}
+
+// MutateOperationContext runs step 5 on a validated operation: it refuses
+// it when the caller may not run a field of it, when it is too deep or too
+// costly, or when the caller's budget cannot pay for it, and records its
+// cost for the rest of the pipeline (graph.SetOperationCost).
+func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.DisableIntrospection = !p.limits.Introspection
+	caller := auth.CallerFrom(ctx)
+	if caller == nil {
+		return pipelineError(errcode.New(errcode.Internal, "internal error"))
+	}
+	if err := checkScopes(oc, caller); err != nil {
+		return pipelineError(err)
+	}
+	if d := graph.Depth(oc); d > p.limits.MaxDepth {
+		return pipelineError(errcode.New(errcode.QueryTooComplex, fmt.Sprintf("the operation nests fields %d deep; at most %d are allowed", d, p.limits.MaxDepth)).
+			With("depth", map[string]any{"depth": d, "limit": p.limits.MaxDepth}))
+	}
+	estimate := graph.EstimateCost(oc, p.facts(caller))
+	if estimate > p.limits.MaxCost {
+		return pipelineError(errcode.New(errcode.QueryTooComplex, fmt.Sprintf("the operation may cost %d FreeScout calls; at most %d are allowed", estimate, p.limits.MaxCost)).
+			With("cost", map[string]any{"estimated": estimate, "limit": p.limits.MaxCost}))
+	}
+	if oc.Operation.Operation == ast.Subscription {
+		estimate = 0 // each event is charged what it costs (see the subscriptions)
+	}
+	res, err := p.rate.Take(ctx, caller.ID, estimate)
+	if err != nil {
+		// The budget store failing must not take the gateway down with
+		// it: the operation runs, unbudgeted, and the log says so.
+		p.logger.WarnContext(ctx, "rate limit unavailable; the operation runs without its budget", "err", err)
+		res = ratelimit.Result{Allowed: true}
+	}
+	if !res.Allowed {
+		return pipelineError(errcode.New(errcode.RateLimited, fmt.Sprintf("the caller's budget of FreeScout calls is spent; retry in %d s", res.RetryAfterSeconds())).
+			With("retryAfter", res.RetryAfterSeconds()).
+			With("cost", map[string]any{"estimated": estimate, "limit": res.Limit, "remaining": res.Remaining, "resetAt": res.ResetAt.UTC().Format(time.RFC3339)}))
+	}
+	graph.SetOperationCost(oc, &graph.OperationCost{Estimated: estimate, Limit: res.Limit, Remaining: res.Remaining, ResetAt: res.ResetAt})
+	return nil
+}
+
+// checkScopes refuses an operation with a field the caller may not run:
+// queries and subscriptions need read, each mutation the scope its @scope
+// names.
+func checkScopes(oc *graphql.OperationContext, c *auth.Caller) *errcode.Error {
+	if oc.Operation.Operation != ast.Mutation {
+		if !c.Has(auth.ScopeRead) {
+			return errcode.New(errcode.Forbidden, "the caller lacks the read scope")
+		}
+		return nil
+	}
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Mutation"}) {
+		if f.Definition == nil {
+			continue
+		}
+		d := f.Definition.Directives.ForName("scope")
+		if d == nil {
+			continue // __typename
+		}
+		need := auth.Scope(strings.ToLower(d.Arguments.ForName("requires").Value.Raw))
+		if !c.Has(need) {
+			return errcode.New(errcode.Forbidden, fmt.Sprintf("%s needs the %s scope", f.Name, need))
+		}
+	}
+	return nil
+}
+
+// InterceptResponse runs step 7: it gives back to the caller's budget what
+// the operation did not use, and writes the cost into the response's
+// extensions.
+func (p *pipeline) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	cost := graph.OperationCostFrom(ctx)
+	if resp == nil || cost == nil {
+		return resp
+	}
+	actual := 0
+	if s, ok := graph.SessionFrom(ctx).(interface{ Calls() int }); ok {
+		actual = s.Calls()
+	}
+	caller := auth.CallerFrom(ctx)
+	if unused := cost.Estimated - actual; unused > 0 && caller != nil {
+		if res, err := p.rate.Refund(context.WithoutCancel(ctx), caller.ID, unused); err == nil {
+			cost.Remaining, cost.ResetAt = res.Remaining, res.ResetAt
+		}
+		cost.Estimated = actual + unused // unchanged; the refund happens once
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions["cost"] = map[string]any{
+		"estimated": cost.Estimated,
+		"actual":    actual,
+		"limit":     cost.Limit,
+		"remaining": cost.Remaining,
+		"resetAt":   cost.ResetAt.UTC().Format(time.RFC3339),
+	}
+	return resp
+}
+
+// authenticate is step 1 for HTTP: it puts the caller the request's
+// headers prove in its context, or answers 401. WebSocket connections
+// authenticate in their connection_init instead (their upgrade request
+// goes through unauthenticated).
+func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocket(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		c, err := a.Authenticate(r.Context(), auth.FromHeader(r.Header))
+		if err != nil {
+			if errors.Is(err, auth.ErrUnauthenticated) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="scoutgraph"`)
+				writeError(w, http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, err.Error()))
+				return
+			}
+			return // the client went away
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), c)))
+	})
+}
+
+// isWebSocket reports whether r asks to upgrade to a WebSocket.
+func isWebSocket(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" && headerHas(r.Header, "Connection", "upgrade")
+}
+
+// headerHas reports whether a comma-separated header lists token (case
+// insensitively).
+func headerHas(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeError answers a request the pipeline refuses before GraphQL
+// execution, with a GraphQL error body.
+func writeError(w http.ResponseWriter, status int, e *errcode.Error) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+		"message": e.Message, "extensions": map[string]any{"code": string(e.Code)},
+	}}})
+}
+
+// withDeadline bounds each request that is not a stream (a WebSocket or an
+// SSE subscription) by timeout: its work stops when it passes, as when the
+// client leaves, and a client that reads its answer too slowly is cut off
+// a little later (the server has no write timeout: streams last).
+func withDeadline(timeout time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if timeout <= 0 || isWebSocket(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout + 10*time.Second))
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
