@@ -91,6 +91,7 @@ type dispatcher struct {
 	delay   time.Duration
 	retries []time.Duration
 	record  func(hookID int, at time.Time, failure string) bool // false: the webhook is gone
+	exists  func(hookID int) bool
 
 	ctx    context.Context // cancelled by Close: ends attempts in flight
 	cancel context.CancelFunc
@@ -103,7 +104,7 @@ type dispatcher struct {
 	idle   chan struct{} // closed while active is 0
 }
 
-func newDispatcher(opts Options, record func(hookID int, at time.Time, failure string) bool) *dispatcher {
+func newDispatcher(opts Options, record func(hookID int, at time.Time, failure string) bool, exists func(hookID int) bool) *dispatcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &dispatcher{
 		client:  opts.WebhookClient,
@@ -111,6 +112,7 @@ func newDispatcher(opts Options, record func(hookID int, at time.Time, failure s
 		delay:   opts.WebhookDelay,
 		retries: opts.WebhookRetryDelays,
 		record:  record,
+		exists:  exists,
 		ctx:     ctx,
 		cancel:  cancel,
 		timers:  map[*delivery]*time.Timer{},
@@ -161,7 +163,8 @@ func (d *dispatcher) finish() {
 	}
 }
 
-// run makes one attempt of job and, when it fails, schedules the next one.
+// run makes one attempt of job and, when it fails, schedules the next one. A webhook
+// deleted before its delivery's time gets no attempt.
 func (d *dispatcher) run(job *delivery) {
 	defer func() {
 		d.mu.Lock()
@@ -172,22 +175,21 @@ func (d *dispatcher) run(job *delivery) {
 	delete(d.timers, job)
 	closed := d.closed
 	d.mu.Unlock()
-	if closed {
+	if closed || !d.exists(job.hookID) {
 		return
 	}
 	job.attempts++
 	at := time.Now().UTC()
 	status, failure := d.post(job)
-	if !d.record(job.hookID, at, failure) {
-		return // the webhook was deleted meanwhile: FreeScout drops its queued deliveries
-	}
+	exists := d.record(job.hookID, at, failure)
 	d.mu.Lock()
 	d.log = append(d.log, DeliveryAttempt{
 		WebhookID: job.hookID, URL: job.url, Event: job.event, Attempt: job.attempts,
 		Status: status, Error: failure, At: at,
 	})
 	d.mu.Unlock()
-	if failure != "" && job.attempts <= len(d.retries) {
+	// A webhook deleted meanwhile gets no retry, as FreeScout drops its queued deliveries.
+	if failure != "" && exists && job.attempts <= len(d.retries) {
 		d.schedule(job, d.retries[job.attempts-1])
 	}
 }
@@ -309,6 +311,13 @@ func (e *Emulator) recordRun(hookID int, at time.Time, failure string) bool {
 	}
 	h.lastRunTime, h.lastRunError = at.Truncate(time.Second), failure
 	return true
+}
+
+// hookExists reports whether the webhook still exists.
+func (e *Emulator) hookExists(hookID int) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.db.webhooks[hookID] != nil
 }
 
 // WebhookSecret returns the secret webhook deliveries are signed with (see

@@ -113,7 +113,7 @@ func Open(opts Options) (*Emulator, error) {
 	}
 	e.latency.Store(int64(opts.Latency))
 	e.routes = e.routeTable()
-	e.hooks = newDispatcher(opts, e.recordRun)
+	e.hooks = newDispatcher(opts, e.recordRun, e.hookExists)
 	return e, nil
 }
 
