@@ -237,8 +237,9 @@ type embedSet struct {
 func (e embedSet) any() bool { return e.threads || e.timelogs || e.tags }
 
 // Renderers. They run under the data lock, and their results are encoded before the lock is
-// released (see read and write in respond.go). Writes replace slices rather than change them
-// in place, so a rendered value never shares a slice that is being changed.
+// released (see read and write in respond.go; webhook bodies are rendered and encoded by the
+// write that fires the event, see store.emitConversation). Writes replace slices rather than
+// change them in place, so a rendered value never shares a slice that is being changed.
 
 // defaultPhoto is the photo of users and customers without one, as FreeScout serves it.
 const defaultPhoto = "https://support.example.com/img/default-avatar.png"
