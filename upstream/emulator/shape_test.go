@@ -125,11 +125,6 @@ type shape struct {
 	scalars map[string]bool // scalar paths of the reference
 }
 
-func loadShape(t *testing.T, name string) *shape {
-	t.Helper()
-	return loadShapeWith(t, name, referenceRules())
-}
-
 // loadShapeWith loads a reference payload to compare answers with under rules.
 func loadShapeWith(t *testing.T, name string, rules shapeRules) *shape {
 	t.Helper()
