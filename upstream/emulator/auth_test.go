@@ -82,7 +82,8 @@ func TestRouting(t *testing.T) {
 			{http.MethodPatch, "/api/conversations/1", "GET, PUT, DELETE, OPTIONS"},
 			{http.MethodDelete, "/api/customers/1", "GET, PUT, OPTIONS"},
 			{http.MethodPost, "/api/mailboxes", "GET, OPTIONS"},
-			{http.MethodGet, "/api/webhooks", "POST, OPTIONS"},
+			{http.MethodPut, "/api/webhooks", "GET, POST, OPTIONS"},
+			{http.MethodGet, "/api/webhooks/1", "DELETE, OPTIONS"},
 		}
 		for _, tt := range tests {
 			res := c.expect(http.StatusMethodNotAllowed, tt.method, tt.path, nil)

@@ -14,7 +14,7 @@ import (
 type conversationQuery struct {
 	mailboxIDs          []int
 	folderID            *int
-	statuses            []string
+	statuses            []string // empty: every status
 	state, typ          string
 	assignee            *int // 0: unassigned
 	customerEmail       string
@@ -99,7 +99,10 @@ func sortParams(c *checker, q url.Values, fields ...string) (string, bool) {
 	return field, order != "asc"
 }
 
-func parseConversationQuery(q url.Values) (conversationQuery, *checker) {
+// parseConversationQuery reads a list-conversations request as the module version d
+// understands it: the filters it does not know yet are ignored, unchecked, as FreeScout
+// ignores any unknown parameter (see ModuleGates).
+func parseConversationQuery(q url.Values, d *dialect) (conversationQuery, *checker) {
 	c := newChecker("QUERY")
 	var cq conversationQuery
 	if v := strings.TrimSpace(q.Get("mailboxId")); v != "" {
@@ -117,7 +120,8 @@ func parseConversationQuery(q url.Values) (conversationQuery, *checker) {
 	if statuses == "" {
 		statuses = statusActive // FreeScout's default
 	}
-	for _, st := range strings.Split(statuses, ",") {
+	list := strings.Split(statuses, ",")
+	for _, st := range list {
 		st = strings.TrimSpace(st)
 		allowed := []string{statusActive, statusPending, statusClosed, statusSpam}
 		if !slices.Contains(allowed, st) {
@@ -126,28 +130,41 @@ func parseConversationQuery(q url.Values) (conversationQuery, *checker) {
 		}
 		cq.statuses = append(cq.statuses, st)
 	}
-	cq.state = queryOneOf(c, q, "state", stateDraft, statePublished, stateDeleted)
-	cq.typ = queryOneOf(c, q, "type", typeEmail, typePhone, typeChat)
+	if len(list) > 1 && !d.has(featStatusList) {
+		cq.statuses = nil // freescout#3947: a list matched every status
+	}
+	if d.has(featStateFilter) {
+		cq.state = queryOneOf(c, q, "state", stateDraft, statePublished, stateDeleted)
+	}
 	if q.Has("assignedTo") {
 		if strings.TrimSpace(q.Get("assignedTo")) == "" {
-			cq.assignee = new(int) // present but empty: unassigned
+			if d.has(featUnassignedFilter) {
+				cq.assignee = new(int) // present but empty: unassigned
+			}
 		} else {
 			cq.assignee = queryInt(c, q, "assignedTo")
 		}
 	}
 	cq.customerEmail = strings.TrimSpace(q.Get("customerEmail"))
-	cq.customerPhone = strings.TrimSpace(q.Get("customerPhone"))
 	cq.customerID = queryInt(c, q, "customerId")
 	cq.number = queryInt(c, q, "number")
-	cq.subject = strings.TrimSpace(q.Get("subject"))
-	cq.tag = strings.TrimSpace(q.Get("tag"))
-	cq.createdByUserID = queryInt(c, q, "createdByUserId")
-	cq.createdByCustomerID = queryInt(c, q, "createdByCustomerId")
-	cq.createdSince = queryDate(c, q, "createdSince")
+	if d.has(featNewFilters) {
+		cq.typ = queryOneOf(c, q, "type", typeEmail, typePhone, typeChat)
+		cq.customerPhone = strings.TrimSpace(q.Get("customerPhone"))
+		cq.subject = strings.TrimSpace(q.Get("subject"))
+		if d.installed(moduleTags) {
+			cq.tag = strings.TrimSpace(q.Get("tag"))
+		}
+		cq.createdSince = queryDate(c, q, "createdSince")
+	}
+	if d.has(featCreatedByFilters) {
+		cq.createdByUserID = queryInt(c, q, "createdByUserId")
+		cq.createdByCustomerID = queryInt(c, q, "createdByCustomerId")
+	}
 	cq.updatedSince = queryDate(c, q, "updatedSince")
 	cq.sortField, cq.desc = sortParams(c, q, "createdAt", "mailboxId", "number", "subject", "updatedAt", "waitingSince")
 	cq.embed = parseEmbed(q.Get("embed"))
-	cq.page = pageParams(q)
+	cq.page = pageParams(q, d.has(featConversationPageSize))
 	return cq, c
 }
 
@@ -158,7 +175,7 @@ func (s *store) matches(q *conversationQuery, c *conversation) bool {
 	if len(q.mailboxIDs) > 0 && !slices.Contains(q.mailboxIDs, c.mailboxID) {
 		return false
 	}
-	if !slices.Contains(q.statuses, c.status) ||
+	if (len(q.statuses) > 0 && !slices.Contains(q.statuses, c.status)) ||
 		(q.state != "" && c.state != q.state) ||
 		(q.typ != "" && c.typ != q.typ) ||
 		!eqInt(q.assignee, c.assigneeID) ||
@@ -193,28 +210,44 @@ func (s *store) matches(q *conversationQuery, c *conversation) bool {
 		if q.customerEmail != "" && !slices.ContainsFunc(cu.emails, func(e contact) bool { return strings.EqualFold(e.value, q.customerEmail) }) {
 			return false
 		}
-		if q.customerPhone != "" && !slices.ContainsFunc(cu.phones, func(p contact) bool { return samePhone(p.value, q.customerPhone) }) {
+		if q.customerPhone != "" && !hasPhone(cu, q.customerPhone) {
 			return false
 		}
 	}
 	return true
 }
 
-// samePhone compares phone numbers by their digits (text when there are none).
+// digits keeps the digits of s.
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// phoneMatches reports whether a phone-number lookup finds the stored number: as real
+// installs do, the lookup's digits must appear in the number's digits. A lookup without
+// digits finds nothing.
+func phoneMatches(stored, lookup string) bool {
+	d := digits(lookup)
+	return d != "" && strings.Contains(digits(stored), d)
+}
+
+// samePhone reports whether two phone numbers have the same digits (the same text when
+// neither has any).
 func samePhone(a, b string) bool {
-	digits := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, s)
-	}
 	da, db := digits(a), digits(b)
-	if da == "" || db == "" {
+	if da == "" && db == "" {
 		return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 	}
 	return da == db
+}
+
+// hasPhone reports whether a phone-number lookup finds one of the customer's numbers.
+func hasPhone(cu *customer, lookup string) bool {
+	return slices.ContainsFunc(cu.phones, func(p contact) bool { return phoneMatches(p.value, lookup) })
 }
 
 // conversationOrder compares conversations by a sortField.
@@ -244,7 +277,7 @@ func conversationID(c *conversation) int { return c.id }
 
 // listConversations serves GET /api/conversations.
 func (e *Emulator) listConversations(w http.ResponseWriter, r *http.Request, _ int) {
-	q, c := parseConversationQuery(r.URL.Query())
+	q, c := parseConversationQuery(r.URL.Query(), e.dialect)
 	if c.failed() {
 		send(w, badRequest(c.errs), nil)
 		return
@@ -315,7 +348,7 @@ func (e *Emulator) createConversation(w http.ResponseWriter, r *http.Request, _ 
 			status = statusActive
 		}
 		var fields map[int]string
-		if mb != nil {
+		if mb != nil && s.d.installed(moduleCustomFields) { // else customFields is unknown, and ignored
 			fields = c.fieldValues("customFields", body["customFields"], false, mb.field, "mailbox "+itoa(mb.id))
 		}
 		createdAt, hasCreatedAt := c.date("createdAt", body["createdAt"])
@@ -329,6 +362,7 @@ func (e *Emulator) createConversation(w http.ResponseWriter, r *http.Request, _ 
 			at = createdAt
 		}
 		cust := s.resolveCustomer(custIn, now)
+		drafts := 0
 		conv := &conversation{
 			id:         next(&s.last.conversation),
 			number:     next(&s.last.number),
@@ -354,6 +388,9 @@ func (e *Emulator) createConversation(w http.ResponseWriter, r *http.Request, _ 
 			if th.typ != threadNote {
 				th.status = status
 			}
+			if th.state == stateDraft {
+				drafts++
+			}
 			conv.threads = append(conv.threads, th)
 			conv.cc = appendNew(conv.cc, in.cc...)
 			conv.bcc = appendNew(conv.bcc, in.bcc...)
@@ -376,8 +413,14 @@ func (e *Emulator) createConversation(w http.ResponseWriter, r *http.Request, _ 
 				}
 			}
 		}
+		if drafts == len(conv.threads) {
+			conv.state = stateDraft // saved, not sent: a draft conversation
+		}
 		s.conversations[conv.id] = conv
-		return created(conv.id)
+		if conv.state == statePublished {
+			s.emitConversation(eventConvoCreated, conv, conv.threads[0], now)
+		}
+		return s.created(conv.id, s.renderConversation(conv, embedSet{threads: true}, false, now))
 	})
 }
 
@@ -404,10 +447,14 @@ func (c *conversation) setStatus(status string, by int, at time.Time) {
 	}
 }
 
-// updateConversation serves PUT /api/conversations/{id}. byUser is required when the
-// status, the assignee or the mailbox changes.
+// updateConversation serves PUT /api/conversations/{id}. byUser is required, and checked,
+// only when the status, the assignee or the mailbox changes. The changes are made in the
+// order of the body's members, as FreeScout makes them; each change of status, assignee,
+// mailbox or customer is recorded as a line-item thread, created by byUser, and the status,
+// assignee (to a user, not to nobody) and mailbox changes fire convo.status, convo.assigned
+// and convo.moved.
 func (e *Emulator) updateConversation(w http.ResponseWriter, r *http.Request, id int) {
-	body, ok := readObject(w, r)
+	body, keys, ok := readOrderedObject(w, r)
 	if !ok {
 		return
 	}
@@ -418,16 +465,6 @@ func (e *Emulator) updateConversation(w http.ResponseWriter, r *http.Request, id
 			return notFound()
 		}
 		c := newChecker("JSON")
-		byUser := 0
-		if body.has("status") || body.has("assignTo") || body.has("mailboxId") || body.has("byUser") {
-			required := body.has("status") || body.has("assignTo") || body.has("mailboxId")
-			if n, ok := c.integer("byUser", body["byUser"], required); ok {
-				if s.liveUser(n) == nil {
-					c.fail("byUser", "user not found", body["byUser"])
-				}
-				byUser = n
-			}
-		}
 		status, hasStatus := c.oneOf("status", body["status"], body.has("status"), statusActive, statusPending, statusClosed, statusSpam)
 		assignee, hasAssignee := conv.assigneeID, body.has("assignTo")
 		if hasAssignee {
@@ -457,40 +494,160 @@ func (e *Emulator) updateConversation(w http.ResponseWriter, r *http.Request, id
 			}
 		}
 		subject, hasSubject := c.str("subject", body["subject"], body.has("subject"))
+		changes := conversationChanges{
+			status:   hasStatus && status != conv.status,
+			assignee: hasAssignee && assignee != conv.assigneeID,
+			mailbox:  mb != nil && mb.id != conv.mailboxID,
+			customer: customerID != conv.customerID,
+		}
+		byUser := 0
+		if changes.needUser() {
+			if n, ok := c.integer("byUser", body["byUser"], true); ok {
+				if s.liveUser(n) == nil {
+					c.fail("byUser", "user not found", body["byUser"])
+				}
+				byUser = n
+			}
+		} else if n, ok := rawInt(body["byUser"]); ok && s.liveUser(n) != nil {
+			byUser = n // not checked, but the author of a customer change when it names a user
+		}
 		if c.failed() {
 			return badRequest(c.errs)
 		}
 
-		if hasStatus {
-			conv.setStatus(status, byUser, now)
-		}
-		conv.assigneeID = assignee
-		if mb != nil && mb.id != conv.mailboxID {
-			conv.mailboxID = mb.id
-			for fid := range conv.fields { // values of the old mailbox's fields do not move
-				if mb.field(fid) == nil {
-					delete(conv.fields, fid)
+		var fired []firedEvent
+		for _, key := range keys {
+			switch {
+			case key == "status" && changes.status:
+				conv.setStatus(status, byUser, now)
+				li := s.addLineItem(conv, actionStatus, byUser, now)
+				fired = append(fired, firedEvent{eventConvoStatus, li})
+			case key == "assignTo" && changes.assignee:
+				conv.assigneeID = assignee
+				li := s.addLineItem(conv, actionAssignee, byUser, now)
+				if assignee != 0 { // FreeScout fires nothing when a conversation is unassigned
+					fired = append(fired, firedEvent{eventConvoAssigned, li})
 				}
+			case key == "mailboxId" && changes.mailbox:
+				conv.mailboxID = mb.id
+				for fid := range conv.fields { // values of the old mailbox's fields do not move
+					if mb.field(fid) == nil {
+						delete(conv.fields, fid)
+					}
+				}
+				li := s.addLineItem(conv, actionMoved, byUser, now)
+				fired = append(fired, firedEvent{eventConvoMoved, li})
+			case key == "customerId" && changes.customer:
+				conv.customerID = customerID
+				s.addLineItem(conv, actionCustomer, byUser, now)
+			case key == "subject" && hasSubject:
+				conv.subject = subject
 			}
-		}
-		conv.customerID = customerID
-		if hasSubject {
-			conv.subject = subject
 		}
 		conv.updatedAt = now
 		if byUser != 0 {
 			conv.userUpdatedAt = now
 		}
+		for _, f := range fired { // once every change is made: the bodies show the result
+			s.emitConversation(f.event, conv, f.thread, now)
+		}
 		return noContent()
 	})
 }
 
-// deleteConversation serves DELETE /api/conversations/{id}: it deletes forever.
+// conversationChanges says what an update changes.
+type conversationChanges struct {
+	status, assignee, mailbox, customer bool
+}
+
+// needUser reports whether the update needs byUser.
+func (ch conversationChanges) needUser() bool { return ch.status || ch.assignee || ch.mailbox }
+
+// firedEvent is a webhook event an update fires, with the thread that records it.
+type firedEvent struct {
+	event  string
+	thread *thread
+}
+
+// Line-item actions, as FreeScout names them.
+const (
+	actionStatus   = "changed-ticket-status"
+	actionAssignee = "changed-ticket-assignee"
+	actionMoved    = "moved-from-mailbox"
+	actionCustomer = "changed-ticket-customer"
+)
+
+// addLineItem records a change of conv as a line-item thread, created by the user byUser
+// (none when 0), and returns it. The text is FreeScout's, with the user's name for :person.
+func (s *store) addLineItem(conv *conversation, action string, byUser int, at time.Time) *thread {
+	person := ""
+	if u := s.users[byUser]; u != nil {
+		person = fullName(u.firstName, u.lastName, u.email)
+	}
+	var did string
+	switch action {
+	case actionStatus:
+		did = "marked as " + statusName(conv.status)
+	case actionAssignee:
+		assignee := "anyone"
+		if u := s.users[conv.assigneeID]; u != nil {
+			assignee = fullName(u.firstName, u.lastName, u.email)
+		}
+		did = "assigned to " + assignee
+	case actionMoved:
+		did = "moved conversation from another mailbox"
+	case actionCustomer:
+		cu := s.customers[conv.customerID]
+		did = "changed the customer to " + fullName(cu.firstName, cu.lastName, cu.primaryEmail())
+	}
+	text := person + " " + did
+	if person == "" {
+		text = strings.ToUpper(did[:1]) + did[1:]
+	}
+	th := &thread{
+		id:              next(&s.last.thread),
+		typ:             threadLineItem,
+		status:          conv.status,
+		state:           statePublished,
+		actionType:      action,
+		actionText:      text,
+		sourceType:      "web",
+		sourceVia:       "user",
+		customerID:      conv.customerID,
+		createdByUserID: byUser,
+		assignedToID:    conv.assigneeID,
+		createdAt:       at,
+	}
+	conv.threads = append([]*thread{th}, conv.threads...)
+	return th
+}
+
+// statusName is a status as FreeScout's line items spell it.
+func statusName(status string) string {
+	if status == "" {
+		return ""
+	}
+	return strings.ToUpper(status[:1]) + status[1:]
+}
+
+// fullName is a person's name as FreeScout shows it: first and last name, else the email.
+func fullName(first, last, email string) string {
+	if name := strings.TrimSpace(first + " " + last); name != "" {
+		return name
+	}
+	return email
+}
+
+// deleteConversation serves DELETE /api/conversations/{id}: it deletes forever, so no
+// line item is left to record it; convo.deleted_forever carries the conversation as it was.
 func (e *Emulator) deleteConversation(w http.ResponseWriter, _ *http.Request, id int) {
+	now := e.now()
 	e.write(w, func(s *store) reply {
-		if s.conversations[id] == nil {
+		conv := s.conversations[id]
+		if conv == nil {
 			return notFound()
 		}
+		s.emitConversation(eventConvoDeletedForever, conv, nil, now)
 		delete(s.conversations, id)
 		return noContent()
 	})
@@ -562,12 +719,12 @@ func (e *Emulator) updateConversationTags(w http.ResponseWriter, r *http.Request
 
 // listTimelogs serves GET /api/conversations/{id}/timelogs, newest first.
 func (e *Emulator) listTimelogs(w http.ResponseWriter, r *http.Request, id int) {
-	p := pageParams(r.URL.Query())
+	p := e.listParams(r.URL.Query())
 	e.read(w, func(s *store) reply {
 		conv := s.conversations[id]
 		if conv == nil {
 			return notFound()
 		}
-		return listPage("timelogs", conv.timelogs, p, renderTimelog)
+		return listPage("timelogs", conv.timelogs, p, s.renderTimelog)
 	})
 }

@@ -27,7 +27,7 @@ func (e *Emulator) listCustomers(w http.ResponseWriter, r *http.Request, _ int) 
 	email := strings.TrimSpace(q.Get("email"))
 	since := queryDate(c, q, "updatedSince")
 	field, desc := sortParams(c, q, "createdAt", "firstName", "lastName", "updatedAt")
-	p := pageParams(q)
+	p := e.listParams(q)
 	if c.failed() {
 		send(w, badRequest(c.errs), nil)
 		return
@@ -38,7 +38,7 @@ func (e *Emulator) listCustomers(w http.ResponseWriter, r *http.Request, _ int) 
 			switch {
 			case firstName != "" && !strings.EqualFold(cu.firstName, firstName),
 				lastName != "" && !strings.EqualFold(cu.lastName, lastName),
-				phone != "" && !slices.ContainsFunc(cu.phones, func(p contact) bool { return samePhone(p.value, phone) }),
+				phone != "" && !hasPhone(cu, phone),
 				email != "" && !slices.ContainsFunc(cu.emails, func(e contact) bool { return strings.EqualFold(e.value, email) }),
 				!since.IsZero() && cu.updatedAt.Before(since):
 				continue
@@ -90,8 +90,9 @@ type customerChanges struct {
 	hasPhones, hasSocialProfiles, hasWebsites                                 bool
 }
 
-// readCustomerChanges reads a customer body. On create, emails are entries {value, type};
-// on update they are plain addresses, and emails_add adds more.
+// readCustomerChanges reads a customer body. On create, emails are entries {value, type},
+// and email is one more address; on update they are plain addresses, and emails_add adds
+// more.
 func (c *checker) readCustomerChanges(body object, update bool) customerChanges {
 	var ch customerChanges
 	text := func(key string, limit int) *string {
@@ -142,9 +143,17 @@ func (c *checker) readCustomerChanges(body object, update bool) customerChanges 
 			}
 		}
 		ch.emailsAdd = c.emails("emails_add", body["emails_add"])
-	} else if body.has("emails") {
-		ch.hasEmails = true
-		ch.emails = c.contacts("emails", body["emails"], emailTypes(), "work", true)
+	} else {
+		if body.has("emails") {
+			ch.hasEmails = true
+			ch.emails = c.contacts("emails", body["emails"], emailTypes(), "work", true)
+		}
+		// Real installs also take a single address in email, ahead of emails.
+		if email, ok := c.email("email", body["email"], false); ok &&
+			!slices.ContainsFunc(ch.emails, func(e contact) bool { return strings.EqualFold(e.value, email) }) {
+			ch.hasEmails = true
+			ch.emails = append([]contact{{value: email, typ: "work"}}, ch.emails...)
+		}
 	}
 	if body.has("phones") {
 		ch.hasPhones = true
@@ -299,7 +308,8 @@ func (e *Emulator) createCustomer(w http.ResponseWriter, r *http.Request, _ int)
 		cu := &customer{id: next(&s.last.customer), photoType: "unknown", createdAt: now, fields: map[int]string{}}
 		s.apply(cu, ch, now)
 		s.customers[cu.id] = cu
-		return created(cu.id)
+		s.emitCustomer(eventCustomerCreated, cu)
+		return s.created(cu.id, s.renderCustomer(cu, true))
 	})
 }
 
@@ -325,6 +335,7 @@ func (e *Emulator) updateCustomer(w http.ResponseWriter, r *http.Request, id int
 			return conflict("A customer with this email address already exists")
 		}
 		s.apply(cu, ch, now)
+		s.emitCustomer(eventCustomerUpdated, cu)
 		return noContent()
 	})
 }
@@ -358,6 +369,7 @@ func (e *Emulator) updateCustomerFields(w http.ResponseWriter, r *http.Request, 
 		}
 		mergeFields(cu.fields, values)
 		cu.updatedAt = now
+		s.emitCustomer(eventCustomerUpdated, cu)
 		return noContent()
 	})
 }

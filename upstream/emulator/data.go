@@ -66,8 +66,9 @@ type sampler struct {
 }
 
 // sampleStore builds the deterministic sample data: a helpdesk with three mailboxes.
-func sampleStore() *store {
-	g := &sampler{rng: rng{state: 20251103}, s: newStore(), ref: referenceTime(), tx: texts()}
+// d is the API the store's answers are rendered in.
+func sampleStore(d *dialect) *store {
+	g := &sampler{rng: rng{state: 20251103}, s: newStore(d), ref: referenceTime(), tx: texts()}
 	g.s.last.number = 1000 // conversation numbers are 1001.., ids 1..
 	g.addUsers()
 	g.addMailboxes()
@@ -631,7 +632,6 @@ func (g *sampler) sampleThread(c *conversation, mb *mailbox, cust *customer, kin
 		id:           next(&g.s.last.thread),
 		typ:          kind,
 		state:        statePublished,
-		actionType:   "default",
 		customerID:   cust.id,
 		assignedToID: c.assigneeID,
 		createdAt:    at,
@@ -669,8 +669,7 @@ func (g *sampler) sampleThread(c *conversation, mb *mailbox, cust *customer, kin
 			th.openedAt = minTime(at.Add(g.span(5*time.Minute, 20*time.Hour)), g.ref)
 		}
 		if last && c.status == statusClosed {
-			th.status = statusClosed
-			th.actionType, th.actionText = "changed-ticket-status", u.firstName+" "+u.lastName+" marked as Closed"
+			th.status = statusClosed // a reply that closes records it in its status, with no action
 		}
 	case threadNote:
 		th.status = "nochange"

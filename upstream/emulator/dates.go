@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// FreeScout writes two date formats: conversations, threads and customers use the ISO 8601
-// form, timelogs, users and mailboxes a form with dashes in the time, exactly as in the
-// reference's examples.
+// FreeScout writes dates in ISO 8601, 2021-04-21T13:24:01Z. Before module v1.0.21
+// (freescout#1181) timelogs, users and mailboxes used a form with dashes in the time,
+// 2021-04-21T13-24-01Z, as the reference's examples still show (see fixedDate).
 const (
 	layoutISO    = "2006-01-02T15:04:05Z"
 	layoutDashed = "2006-01-02T15-04-05Z"
@@ -17,6 +17,15 @@ const (
 
 func isoDate(t time.Time) string    { return t.UTC().Format(layoutISO) }
 func dashedDate(t time.Time) string { return t.UTC().Format(layoutDashed) }
+
+// fixedDate renders a date of a timelog, user or mailbox: dashed before module v1.0.21,
+// ISO 8601 since.
+func (s *store) fixedDate(t time.Time) string {
+	if s.d.has(featColonDates) {
+		return isoDate(t)
+	}
+	return dashedDate(t)
+}
 
 // isoDateOrNull is isoDate, or null for the zero time.
 func isoDateOrNull(t time.Time) *string {

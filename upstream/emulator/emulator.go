@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"time"
 )
 
-// Options configure an Emulator. The zero value is usable: no authentication, no latency.
+// Options configure an Emulator. The zero value is usable: no authentication, no latency,
+// the current module version with every optional module, and webhook deliveries sent at
+// once with a short retry schedule.
 type Options struct {
 	// APIKey is the key a request must present through one of FreeScout's three
 	// authentication methods (api_key query parameter, HTTP Basic user name or the
@@ -27,33 +30,106 @@ type Options struct {
 	// whose client gave up never lands. The wait ends early, without an answer, when
 	// the request's context is done. Concurrent requests wait concurrently.
 	Latency time.Duration
+
+	// ModuleVersion is the version of the API & Webhooks module to emulate, such as
+	// "1.0.20" (see ModuleGates). Empty is CurrentModuleVersion.
+	ModuleVersion string
+	// WithoutModules names optional FreeScout modules the install lacks: any of "tags",
+	// "customfields", "crm" and "timetracking" (see OptionalModules). Their endpoints
+	// answer 400, and the data they add to other answers is left out (see the package
+	// documentation).
+	WithoutModules []string
+
+	// WebhookSecret is the instance-wide "Secret Key" webhook deliveries are signed
+	// with. Empty is DefaultWebhookSecret, derived from AppKey as FreeScout derives it.
+	WebhookSecret string
+	// WebhookDelay is how long after a write its webhook deliveries are sent, emulating
+	// FreeScout's queue and the cron job that works it off (about a minute on a real
+	// install). Zero sends them at once, still asynchronously.
+	WebhookDelay time.Duration
+	// WebhookRetryDelays are the waits before each retry of a failed delivery; a
+	// delivery is attempted at most 1+len(WebhookRetryDelays) times. Nil is
+	// DefaultWebhookRetryDelays, short enough for tests; FreeScoutWebhookRetryDelays
+	// is a real install's schedule. An empty, non-nil slice never retries.
+	WebhookRetryDelays []time.Duration
+	// WebhookClient sends webhook deliveries. Nil is a client with a 30-second timeout
+	// that refuses hosts reserved for documentation (example.com, example.org,
+	// example.net and the .example, .test and .invalid domains, RFC 2606) without
+	// touching the network: the sample webhook and the reference's examples point
+	// there, and such an attempt fails as an unreachable receiver would.
+	WebhookClient *http.Client
+}
+
+// Validate reports the first invalid option: a module version that does not parse (see
+// ParseModuleVersion), an unknown module name, or a negative delay.
+func (o Options) Validate() error {
+	if _, err := newDialect(o.ModuleVersion, o.WithoutModules); err != nil {
+		return err
+	}
+	if o.WebhookDelay < 0 {
+		return fmt.Errorf("emulator: negative webhook delay %v", o.WebhookDelay)
+	}
+	for i, d := range o.WebhookRetryDelays {
+		if d < 0 {
+			return fmt.Errorf("emulator: webhook retry delay %d is negative (%v)", i+1, d)
+		}
+	}
+	return nil
 }
 
 // Emulator is an in-memory FreeScout API. It is an http.Handler serving the API under /api.
-// Create it with New; it is safe for concurrent use.
+// Create it with Open or New; it is safe for concurrent use. Close or Shutdown stops its
+// webhook deliveries.
 type Emulator struct {
 	apiKey  string
 	latency atomic.Int64
 	now     func() time.Time
 	routes  []pathRoute
+	dialect *dialect
 
 	mu sync.RWMutex // guards db
 	db *store
 
+	hooks  *dispatcher
 	faults faultSet
 	counts counter
 }
 
-// New returns an Emulator loaded with the deterministic sample data.
-func New(opts Options) *Emulator {
+// Open returns an Emulator loaded with the deterministic sample data, or the error of
+// Options.Validate.
+func Open(opts Options) (*Emulator, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	d, err := newDialect(opts.ModuleVersion, opts.WithoutModules)
+	if err != nil {
+		return nil, err
+	}
 	e := &Emulator{
-		apiKey: opts.APIKey,
-		now:    func() time.Time { return time.Now().UTC().Truncate(time.Second) },
-		db:     sampleStore(),
+		apiKey:  opts.APIKey,
+		now:     func() time.Time { return time.Now().UTC().Truncate(time.Second) },
+		dialect: d,
+		db:      sampleStore(d),
 	}
 	e.latency.Store(int64(opts.Latency))
 	e.routes = e.routeTable()
+	e.hooks = newDispatcher(opts, e.recordRun, e.hookExists)
+	return e, nil
+}
+
+// New is Open for options known to be valid, such as those written in a program: it
+// panics when Options.Validate reports an error. Use Open for options from user input.
+func New(opts Options) *Emulator {
+	e, err := Open(opts)
+	if err != nil {
+		panic(err)
+	}
 	return e
+}
+
+// ModuleVersion returns the emulated module version.
+func (e *Emulator) ModuleVersion() string {
+	return e.dialect.version.String()
 }
 
 // SetLatency changes the latency added to requests that start from now on.

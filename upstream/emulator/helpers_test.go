@@ -22,6 +22,7 @@ type client struct {
 	t   testing.TB
 	em  *emulator.Emulator
 	srv *httptest.Server
+	old bool // the emulator is module v1.0.20: 201 answers without a body
 }
 
 // newClient starts an Emulator requiring apiKey behind an httptest server.
@@ -30,13 +31,25 @@ func newClient(t testing.TB) *client {
 	return newClientWith(t, emulator.Options{APIKey: apiKey})
 }
 
+// newClientWith starts an Emulator with opts behind an httptest server; the test's cleanup
+// stops its webhook deliveries.
 func newClientWith(t testing.TB, opts emulator.Options) *client {
 	t.Helper()
-	em := emulator.New(opts)
+	em, err := emulator.Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = em.Close() })
 	srv := httptest.NewServer(em)
 	t.Cleanup(srv.Close)
-	return &client{t: t, em: em, srv: srv}
+	return &client{t: t, em: em, srv: srv, old: opts.ModuleVersion == oldVersion}
 }
+
+// oldVersion is the old module version the tests compare with the current one.
+const oldVersion = "1.0.20"
+
+// versions are the module versions the shape tests run against: the current and an old one.
+func versions() []string { return []string{emulator.CurrentModuleVersion, oldVersion} }
 
 // response is an answer read in full.
 type response struct {
@@ -137,13 +150,18 @@ func (c *client) expect(status int, method, path string, body any) response {
 	return res
 }
 
-// create posts body, requires 201 with an empty body and a Resource-ID, and returns the id.
+// create posts body, requires 201 with a Resource-ID, and returns the id. The body must be
+// the created object with that id (current modules) or empty (v1.0.20).
 func (c *client) create(path string, body any) int {
 	c.t.Helper()
+	id, _ := c.createObject(path, body)
+	return id
+}
+
+// createObject is create that also returns the 201 body (nil for v1.0.20).
+func (c *client) createObject(path string, body any) (int, map[string]any) {
+	c.t.Helper()
 	res := c.expect(http.StatusCreated, http.MethodPost, path, body)
-	if len(res.body) != 0 {
-		c.t.Errorf("POST %s: 201 with a body: %s", path, res.body)
-	}
 	if loc := res.header.Get("Location"); loc != "" {
 		c.t.Errorf("POST %s: unexpected Location %q", path, loc)
 	}
@@ -151,7 +169,17 @@ func (c *client) create(path string, body any) int {
 	if err != nil || id <= 0 {
 		c.t.Fatalf("POST %s: Resource-ID %q", path, res.header.Get("Resource-ID"))
 	}
-	return id
+	if c.old {
+		if len(res.body) != 0 {
+			c.t.Errorf("POST %s: module v%s answers 201 without a body, got %s", path, oldVersion, res.body)
+		}
+		return id, nil
+	}
+	created := res.json(c.t)
+	if num(created["id"]) != id || res.header.Get("Content-Type") != "application/json" {
+		c.t.Errorf("POST %s: 201 body id %v (Resource-ID %d), Content-Type %q", path, created["id"], id, res.header.Get("Content-Type"))
+	}
+	return id, created
 }
 
 // items returns the list answer's _embedded.<name>.

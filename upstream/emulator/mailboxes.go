@@ -12,7 +12,7 @@ func (e *Emulator) listMailboxes(w http.ResponseWriter, r *http.Request, _ int) 
 	q := r.URL.Query()
 	c := newChecker("QUERY")
 	userID := queryInt(c, q, "userId")
-	p := pageParams(q)
+	p := e.listParams(q)
 	if c.failed() {
 		send(w, badRequest(c.errs), nil)
 		return
@@ -24,13 +24,13 @@ func (e *Emulator) listMailboxes(w http.ResponseWriter, r *http.Request, _ int) 
 				found = append(found, mb)
 			}
 		}
-		return listPage("mailboxes", found, p, renderMailbox)
+		return listPage("mailboxes", found, p, s.renderMailbox)
 	})
 }
 
 // listMailboxFields serves GET /api/mailboxes/{id}/custom_fields, in sortOrder.
 func (e *Emulator) listMailboxFields(w http.ResponseWriter, r *http.Request, id int) {
-	p := pageParams(r.URL.Query())
+	p := e.listParams(r.URL.Query())
 	e.read(w, func(s *store) reply {
 		mb := s.mailboxes[id]
 		if mb == nil {
@@ -47,7 +47,7 @@ func (e *Emulator) listFolders(w http.ResponseWriter, r *http.Request, id int) {
 	c := newChecker("QUERY")
 	userID := queryInt(c, q, "userId")
 	folderID := queryInt(c, q, "folderId")
-	p := pageParams(q)
+	p := e.listParams(q)
 	if c.failed() {
 		send(w, badRequest(c.errs), nil)
 		return

@@ -28,6 +28,7 @@ const (
 	threadCustomer = "customer"
 	threadMessage  = "message"
 	threadNote     = "note"
+	threadLineItem = "lineitem" // a change of the conversation, recorded as a thread
 
 	fieldSingleline = "singleline"
 	fieldMultiline  = "multiline"
@@ -219,9 +220,12 @@ type tag struct {
 }
 
 type webhook struct {
-	id     int
-	url    string
-	events []string
+	id           int
+	url          string
+	events       []string
+	mailboxes    []int     // events only for conversations in these mailboxes; nil: all
+	lastRunTime  time.Time // the last delivery attempt; zero: none yet
+	lastRunError string    // why the last attempt failed; "" when it succeeded
 }
 
 // store is the Emulator's data. Folders are fixed when the store is built; everything
@@ -237,6 +241,9 @@ type store struct {
 	tags           map[int]*tag
 	webhooks       map[int]*webhook
 	last           lastIDs
+
+	d      *dialect   // the API answers are rendered in; fixed
+	outbox []delivery // deliveries the current write emitted (see Emulator.write)
 }
 
 // lastIDs holds the highest id handed out per kind.
@@ -244,8 +251,9 @@ type lastIDs struct {
 	user, customer, email, conversation, number, thread, attachment, timelog, tag, webhook int
 }
 
-func newStore() *store {
+func newStore(d *dialect) *store {
 	return &store{
+		d:             d,
 		mailboxes:     make(map[int]*mailbox),
 		folderByID:    make(map[int]*folder),
 		users:         make(map[int]*user),
@@ -404,7 +412,7 @@ func lastReply(c *conversation) (time.Time, string) {
 // preview is the start of the newest reply's text, without markup, as FreeScout keeps it.
 func preview(c *conversation) string {
 	for _, th := range c.threads {
-		if th.typ == threadNote {
+		if th.typ == threadNote || th.typ == threadLineItem {
 			continue
 		}
 		text := strings.Join(strings.Fields(stripTags(th.body)), " ")

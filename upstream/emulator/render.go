@@ -30,8 +30,8 @@ type customerStubJSON struct {
 type conversationJSON struct {
 	ID                   int                   `json:"id"`
 	Number               int                   `json:"number"`
-	ThreadsCount         *int                  `json:"threadsCount,omitempty"` // single get
-	Threads              *int                  `json:"threads,omitempty"`      // lists
+	ThreadsCount         *int                  `json:"threadsCount,omitempty"` // single get; lists since v1.0.21
+	Threads              *int                  `json:"threads,omitempty"`      // lists before v1.0.21
 	Type                 string                `json:"type"`
 	FolderID             int                   `json:"folderId"`
 	Status               string                `json:"status"`
@@ -52,7 +52,7 @@ type conversationJSON struct {
 	CC                   []string              `json:"cc"`
 	BCC                  []string              `json:"bcc"`
 	Customer             *personJSON           `json:"customer"`
-	CustomFields         []fieldValueJSON      `json:"customFields"`
+	CustomFields         *[]fieldValueJSON     `json:"customFields,omitempty"` // nil without the Custom Fields module
 	Embedded             *conversationEmbedded `json:"_embedded,omitempty"`
 }
 
@@ -237,8 +237,9 @@ type embedSet struct {
 func (e embedSet) any() bool { return e.threads || e.timelogs || e.tags }
 
 // Renderers. They run under the data lock, and their results are encoded before the lock is
-// released (see read and write in respond.go). Writes replace slices rather than change them
-// in place, so a rendered value never shares a slice that is being changed.
+// released (see read and write in respond.go; webhook bodies are rendered and encoded by the
+// write that fires the event, see store.emitConversation). Writes replace slices rather than
+// change them in place, so a rendered value never shares a slice that is being changed.
 
 // defaultPhoto is the photo of users and customers without one, as FreeScout serves it.
 const defaultPhoto = "https://support.example.com/img/default-avatar.png"
@@ -310,9 +311,12 @@ func customerPhoto(c *customer) string {
 	return c.photoURL
 }
 
-// renderConversation renders c for a single get (list false: threadsCount) or a list
-// (list true: threads, a count). _embedded appears only when something is embedded.
+// renderConversation renders c for a single get (list false) or a list (list true). A single
+// get counts the threads in threadsCount and carries _embedded only when something is
+// embedded; a list item does the same since module v1.0.21, and before that counts them in
+// threads. Embeds and custom fields of a missing module are left out.
 func (s *store) renderConversation(c *conversation, embed embedSet, list bool, now time.Time) conversationJSON {
+	embed = s.d.allowEmbed(embed)
 	count := len(c.threads)
 	waitingTime, waitingFrom := lastReply(c)
 	out := conversationJSON{
@@ -340,9 +344,13 @@ func (s *store) renderConversation(c *conversation, embed embedSet, list bool, n
 		CC:            orEmpty(c.cc),
 		BCC:           orEmpty(c.bcc),
 		Customer:      s.customerRef(c.customerID),
-		CustomFields:  s.conversationFields(c),
 	}
-	if list {
+	if s.d.installed(moduleCustomFields) {
+		fields := s.conversationFields(c)
+		out.CustomFields = &fields
+	}
+	oldList := list && !s.d.has(featListThreadsCount)
+	if oldList {
 		out.Threads = &count
 	} else {
 		out.ThreadsCount = &count
@@ -355,7 +363,7 @@ func (s *store) renderConversation(c *conversation, embed embedSet, list bool, n
 	} else if cu := s.customers[c.createdByCustomerID]; cu != nil {
 		out.CreatedBy = customerStubJSON{ID: cu.id, Type: "customer", Email: orNull(cu.primaryEmail())}
 	}
-	if !embed.any() {
+	if !embed.any() && (oldList || !list) {
 		return out
 	}
 	out.Embedded = &conversationEmbedded{}
@@ -369,7 +377,7 @@ func (s *store) renderConversation(c *conversation, embed embedSet, list bool, n
 	if embed.timelogs {
 		logs := make([]timelogJSON, 0, len(c.timelogs))
 		for _, tl := range c.timelogs {
-			logs = append(logs, renderTimelog(tl))
+			logs = append(logs, s.renderTimelog(tl))
 		}
 		out.Embedded.Timelogs = &logs
 	}
@@ -446,7 +454,7 @@ func (s *store) renderThread(th *thread) threadJSON {
 	return out
 }
 
-func renderTimelog(tl *timelog) timelogJSON {
+func (s *store) renderTimelog(tl *timelog) timelogJSON {
 	return timelogJSON{
 		ID:                 tl.id,
 		ConversationStatus: tl.conversationStatus,
@@ -454,12 +462,13 @@ func renderTimelog(tl *timelog) timelogJSON {
 		TimeSpent:          tl.timeSpent,
 		Paused:             tl.paused,
 		Finished:           tl.finished,
-		CreatedAt:          dashedDate(tl.createdAt),
-		UpdatedAt:          dashedDate(tl.updatedAt),
+		CreatedAt:          s.fixedDate(tl.createdAt),
+		UpdatedAt:          s.fixedDate(tl.updatedAt),
 	}
 }
 
-// renderCustomer renders c; a single get (withFields) also carries customerFields.
+// renderCustomer renders c; a single get (withFields) also carries customerFields, unless
+// the CRM module is missing.
 func (s *store) renderCustomer(c *customer, withFields bool) customerJSON {
 	out := customerJSON{
 		ID:        c.id,
@@ -488,7 +497,7 @@ func (s *store) renderCustomer(c *customer, withFields bool) customerJSON {
 			Country: orNull(a.country), Address: orNull(a.street),
 		}
 	}
-	if withFields {
+	if withFields && s.d.installed(moduleCRM) {
 		fields := appendFieldValues([]fieldValueJSON{}, s.customerFields, c.fields)
 		out.CustomerFields = &fields
 	}
@@ -503,7 +512,7 @@ func renderContacts(cs []contact) []contactJSON {
 	return out
 }
 
-func renderUser(u *user) userJSON {
+func (s *store) renderUser(u *user) userJSON {
 	return userJSON{
 		ID:              u.id,
 		FirstName:       u.firstName,
@@ -516,18 +525,18 @@ func renderUser(u *user) userJSON {
 		Timezone:        u.timezone,
 		PhotoURL:        userPhoto(u),
 		Language:        u.language,
-		CreatedAt:       dashedDate(u.createdAt),
-		UpdatedAt:       dashedDate(u.updatedAt),
+		CreatedAt:       s.fixedDate(u.createdAt),
+		UpdatedAt:       s.fixedDate(u.updatedAt),
 	}
 }
 
-func renderMailbox(mb *mailbox) mailboxJSON {
+func (s *store) renderMailbox(mb *mailbox) mailboxJSON {
 	return mailboxJSON{
 		ID:        mb.id,
 		Name:      mb.name,
 		Email:     mb.email,
-		CreatedAt: dashedDate(mb.createdAt),
-		UpdatedAt: dashedDate(mb.updatedAt),
+		CreatedAt: s.fixedDate(mb.createdAt),
+		UpdatedAt: s.fixedDate(mb.updatedAt),
 	}
 }
 
@@ -576,4 +585,27 @@ func (s *store) tagCounter(id int) int {
 		}
 	}
 	return n
+}
+
+// webhookJSON is an item of GET /api/webhooks, as real installs send it.
+type webhookJSON struct {
+	ID           int      `json:"id"`
+	URL          string   `json:"url"`
+	Events       []string `json:"events"`
+	LastRunTime  *string  `json:"lastRunTime"`
+	LastRunError *string  `json:"lastRunError"`
+	Mailboxes    []int    `json:"mailboxes,omitempty"`
+}
+
+// renderWebhook renders h. lastRunTime and lastRunError are null until the first delivery
+// attempt; lastRunError is null again after an attempt that succeeded.
+func renderWebhook(h *webhook) webhookJSON {
+	return webhookJSON{
+		ID:           h.id,
+		URL:          h.url,
+		Events:       orEmpty(h.events),
+		LastRunTime:  isoDateOrNull(h.lastRunTime),
+		LastRunError: orNull(h.lastRunError),
+		Mailboxes:    h.mailboxes,
+	}
 }

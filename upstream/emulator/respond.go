@@ -17,9 +17,26 @@ type reply struct {
 	resourceID int
 }
 
-func ok(body any) reply    { return reply{status: http.StatusOK, body: body} }
-func created(id int) reply { return reply{status: http.StatusCreated, resourceID: id} }
-func noContent() reply     { return reply{status: http.StatusNoContent} }
+func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
+func noContent() reply  { return reply{status: http.StatusNoContent} }
+
+// created is the 201 answer for a new resource: its Resource-ID header and, since module
+// v1.0.21, the resource as JSON (body, rendered as the matching read renders it).
+func (s *store) created(id int, body any) reply {
+	rep := reply{status: http.StatusCreated, resourceID: id}
+	if s.d.has(featCreatedBodies) {
+		rep.body = body
+	}
+	return rep
+}
+
+// moduleMissing is the answer of an endpoint whose FreeScout module is not installed.
+func moduleMissing(module string) reply {
+	return reply{status: http.StatusBadRequest, body: errorBody{
+		Message:   "The " + moduleTitles()[module] + " module is not installed or not active",
+		ErrorCode: "BAD REQUEST",
+	}}
+}
 func notFound() reply {
 	return reply{status: http.StatusNotFound, body: errorBody{Message: "Not found"}}
 }
@@ -80,10 +97,16 @@ func (rep reply) encode() []byte {
 	if rep.body == nil {
 		return nil
 	}
+	return encodeJSON(rep.body)
+}
+
+// encodeJSON marshals a rendered value as FreeScout does: without escaping HTML (bodies
+// hold HTML; like PHP, it leaves < > & as they are) and without a final newline.
+func encodeJSON(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)                     // bodies hold HTML; like PHP, leave < > & as they are
-	if err := enc.Encode(rep.body); err != nil { // only plain data is encoded; this cannot happen
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // only plain data is encoded; this cannot happen
 		return []byte(`{"message":"Internal Server Error","errorCode":"INTERNAL SERVER ERROR"}`)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
@@ -117,12 +140,16 @@ func (e *Emulator) read(w http.ResponseWriter, fn func(db *store) reply) {
 	send(w, rep, b)
 }
 
-// write answers with fn's reply, computed under the write lock.
+// write answers with fn's reply, computed under the write lock. The webhook deliveries fn
+// emitted (see store.emit) are handed to the dispatcher once the lock is released.
 func (e *Emulator) write(w http.ResponseWriter, fn func(db *store) reply) {
 	e.mu.Lock()
 	rep := fn(e.db)
 	b := rep.encode()
+	out := e.db.outbox
+	e.db.outbox = nil
 	e.mu.Unlock()
+	e.hooks.enqueue(out)
 	send(w, rep, b)
 }
 
@@ -146,16 +173,22 @@ const (
 )
 
 // pageParams reads page and pageSize the way Laravel does: a missing or invalid page is 1,
-// a missing or invalid pageSize is the default, and pageSize is capped at maxPageSize.
-func pageParams(q url.Values) pageRequest {
+// a missing or invalid pageSize is the default, and pageSize is capped at maxPageSize. A
+// module version without the sizing feature (see ModuleGates) ignores pageSize.
+func pageParams(q url.Values, sizing bool) pageRequest {
 	p := pageRequest{number: 1, size: defaultPageSize}
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
 		p.number = n
 	}
-	if n, err := strconv.Atoi(q.Get("pageSize")); err == nil && n > 0 {
+	if n, err := strconv.Atoi(q.Get("pageSize")); err == nil && n > 0 && sizing {
 		p.size = min(n, maxPageSize)
 	}
 	return p
+}
+
+// listParams reads the page of a list other than conversations.
+func (e *Emulator) listParams(q url.Values) pageRequest {
+	return pageParams(q, e.dialect.has(featListPageSize))
 }
 
 // pageOf cuts one page out of items. totalPages follows Laravel's lastPage: ceil(total/size),

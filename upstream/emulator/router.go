@@ -62,26 +62,39 @@ func post(h handlerFunc) methodRoute   { return methodRoute{http.MethodPost, h} 
 func put(h handlerFunc) methodRoute    { return methodRoute{http.MethodPut, h} }
 func remove(h handlerFunc) methodRoute { return methodRoute{http.MethodDelete, h} }
 
-// routeTable lists the 24 endpoints of the FreeScout API reference.
+// routeTable lists the 24 endpoints of the FreeScout API reference and GET /api/webhooks,
+// which real installs have besides. An endpoint of an optional module answers 400 when the
+// module is missing.
 func (e *Emulator) routeTable() []pathRoute {
 	return []pathRoute{
 		newPathRoute("/api/conversations", get(e.listConversations), post(e.createConversation)),
 		newPathRoute("/api/conversations/{id}", get(e.getConversation), put(e.updateConversation), remove(e.deleteConversation)),
-		newPathRoute("/api/conversations/{id}/custom_fields", put(e.updateConversationFields)),
-		newPathRoute("/api/conversations/{id}/tags", put(e.updateConversationTags)),
+		newPathRoute("/api/conversations/{id}/custom_fields", put(e.needs(moduleCustomFields, e.updateConversationFields))),
+		newPathRoute("/api/conversations/{id}/tags", put(e.needs(moduleTags, e.updateConversationTags))),
 		newPathRoute("/api/conversations/{id}/threads", post(e.createThread)),
-		newPathRoute("/api/conversations/{id}/timelogs", get(e.listTimelogs)),
+		newPathRoute("/api/conversations/{id}/timelogs", get(e.needs(moduleTimeTracking, e.listTimelogs))),
 		newPathRoute("/api/customers", get(e.listCustomers), post(e.createCustomer)),
 		newPathRoute("/api/customers/{id}", get(e.getCustomer), put(e.updateCustomer)),
-		newPathRoute("/api/customers/{id}/customer_fields", put(e.updateCustomerFields)),
+		newPathRoute("/api/customers/{id}/customer_fields", put(e.needs(moduleCRM, e.updateCustomerFields))),
 		newPathRoute("/api/mailboxes", get(e.listMailboxes)),
-		newPathRoute("/api/mailboxes/{id}/custom_fields", get(e.listMailboxFields)),
+		newPathRoute("/api/mailboxes/{id}/custom_fields", get(e.needs(moduleCustomFields, e.listMailboxFields))),
 		newPathRoute("/api/mailboxes/{id}/folders", get(e.listFolders)),
-		newPathRoute("/api/tags", get(e.listTags)),
+		newPathRoute("/api/tags", get(e.needs(moduleTags, e.listTags))),
 		newPathRoute("/api/users", get(e.listUsers), post(e.createUser)),
 		newPathRoute("/api/users/{id}", get(e.getUser), remove(e.deleteUser)),
-		newPathRoute("/api/webhooks", post(e.createWebhook)),
+		newPathRoute("/api/webhooks", get(e.listWebhooks), post(e.createWebhook)),
 		newPathRoute("/api/webhooks/{id}", remove(e.deleteWebhook)),
+	}
+}
+
+// needs guards the handler of an optional module's endpoint: without the module, the
+// endpoint answers 400 with FreeScout's message, before anything else is looked at.
+func (e *Emulator) needs(module string, h handlerFunc) handlerFunc {
+	if e.dialect.installed(module) {
+		return h
+	}
+	return func(w http.ResponseWriter, _ *http.Request, _ int) {
+		send(w, moduleMissing(module), nil)
 	}
 }
 

@@ -1,20 +1,29 @@
 package emulator_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
 // The shape tests compare the emulator's answers with the reference's example payloads in
-// testdata/ (transcribed from freescout-api.md): same keys, same nesting, same value types,
-// recursively.
+// testdata/ (transcribed from freescout-api.md; list_webhooks.json from its "What real
+// clients show", since the docs have no example of GET /api/webhooks): same keys, same
+// nesting, same value types, recursively. They run against the current module and v1.0.20:
+// the reference's examples show the old module, so the current one's differences, which
+// "What real clients show" lists, are rules of their own (see rulesFor).
 //
 // Rules:
 //   - Every key of a reference object must be present; a key the emulator adds is an error
@@ -37,13 +46,37 @@ import (
 // shapeRules hold the documented exceptions to the rules above; every entry names its reason.
 type shapeRules struct {
 	extras       map[string]string // keys the emulator adds beyond a reference example, by path
+	absent       map[string]string // reference keys the emulator leaves out, by path
 	nullable     map[string]string // keys, by name, whose value the emulator may answer as null
 	nullStandIns map[string]string // reference nulls that stand for values the sample lacked, by path
 	dictionaries map[string]string // objects whose keys are data, not schema, by path
 }
 
+// rulesFor returns the rules for a module version and the modules it lacks.
+func rulesFor(version string, without ...string) shapeRules {
+	rules := referenceRules()
+	if version != oldVersion {
+		rules.extras["_embedded.conversations[].threadsCount"] = "current modules count a list item's threads in threadsCount (What real clients show)"
+		rules.absent["_embedded.conversations[].threads"] = "the old count, which current modules call threadsCount"
+	}
+	for _, m := range without {
+		switch m {
+		case "tags":
+			rules.absent["_embedded.tags"] = "without the Tags module, embed=tags is unknown"
+		case "timetracking":
+			rules.absent["_embedded.timelogs"] = "without the Time Tracking module, embed=timelogs is unknown"
+		case "customfields":
+			rules.absent["customFields"] = "without the Custom Fields module, conversations have none"
+			rules.absent["_embedded.conversations[].customFields"] = "as above"
+		case "crm":
+			rules.absent["customerFields"] = "without the CRM module, customers have no customer fields"
+		}
+	}
+	return rules
+}
+
 func referenceRules() shapeRules {
-	return shapeRules{extras: map[string]string{
+	return shapeRules{absent: map[string]string{}, extras: map[string]string{
 		"assignee.photoUrl":                             "one rule for all user references: they carry photoUrl (the reference's closedByUser and assignedTo do)",
 		"_embedded.conversations[].assignee.photoUrl":   "as above",
 		"createdBy.firstName":                           "a conversation created by a user names the user with a full user reference",
@@ -70,6 +103,8 @@ func referenceRules() shapeRules {
 		"zip":             "as above",
 		"country":         "as above",
 		"address":         "as above (the street line)",
+		"lastRunTime":     "a webhook nothing was delivered to yet",
+		"lastRunError":    "a webhook whose last delivery succeeded, or that has none yet",
 	}, nullStandIns: map[string]string{
 		"_embedded.customers[]._embedded.address.city":    "the reference's customer has no address",
 		"_embedded.customers[]._embedded.address.state":   "as above",
@@ -85,11 +120,13 @@ func referenceRules() shapeRules {
 // shape compares answers with one reference payload.
 type shape struct {
 	ref     any
+	rules   shapeRules
 	covered map[string]bool
 	scalars map[string]bool // scalar paths of the reference
 }
 
-func loadShape(t *testing.T, name string) *shape {
+// loadShapeWith loads a reference payload to compare answers with under rules.
+func loadShapeWith(t *testing.T, name string, rules shapeRules) *shape {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -99,9 +136,55 @@ func loadShape(t *testing.T, name string) *shape {
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	s := &shape{ref: ref, covered: map[string]bool{}, scalars: map[string]bool{}}
+	s := &shape{ref: ref, rules: rules, covered: map[string]bool{}, scalars: map[string]bool{}}
 	s.collect(ref, "")
+	for p := range rules.absent {
+		s.optional(p)
+	}
 	return s
+}
+
+// sub returns the shape of the reference's part at path (keys and [] as in the rules, e.g.
+// "_embedded.threads[]": the first element), with the rules moved along. "[N]" picks
+// element N instead of the first.
+func (s *shape) sub(t *testing.T, path string) *shape {
+	t.Helper()
+	ref := s.ref
+	var rulePath []string
+	for _, key := range strings.Split(path, ".") {
+		key, element, isArray := strings.Cut(key, "[")
+		m, ok := ref.(map[string]any)
+		if !ok {
+			t.Fatalf("reference has no object at %s", key)
+		}
+		ref = m[key]
+		if isArray {
+			i, _ := strconv.Atoi(strings.TrimSuffix(element, "]"))
+			list, ok := ref.([]any)
+			if !ok || len(list) <= i {
+				t.Fatalf("reference has no array with element %d at %s", i, key)
+			}
+			ref = list[i]
+			key += "[]"
+		}
+		rulePath = append(rulePath, key)
+	}
+	rules := shapeRules{extras: map[string]string{}, absent: map[string]string{}, nullable: s.rules.nullable,
+		nullStandIns: map[string]string{}, dictionaries: map[string]string{}}
+	prefix := strings.Join(rulePath, ".") + "."
+	for _, m := range []struct{ from, to map[string]string }{
+		{s.rules.extras, rules.extras}, {s.rules.absent, rules.absent},
+		{s.rules.nullStandIns, rules.nullStandIns}, {s.rules.dictionaries, rules.dictionaries},
+	} {
+		for k, v := range m.from {
+			if rest, ok := strings.CutPrefix(k, prefix); ok {
+				m.to[rest] = v
+			}
+		}
+	}
+	out := &shape{ref: ref, rules: rules, covered: map[string]bool{}, scalars: map[string]bool{}}
+	out.collect(ref, "")
+	return out
 }
 
 func join(path, key string) string {
@@ -155,7 +238,7 @@ func (s *shape) optional(path string) {
 func (s *shape) check(t *testing.T, what string, got any) {
 	t.Helper()
 	covered := map[string]bool{}
-	for _, p := range referenceRules().compare(s.ref, got, "", covered) {
+	for _, p := range s.rules.compare(s.ref, got, "", covered) {
 		t.Errorf("%s: %s", what, p)
 	}
 	maps.Copy(s.covered, covered)
@@ -221,7 +304,9 @@ func (rules shapeRules) compare(ref, got any, path string, covered map[string]bo
 		for _, k := range slices.Sorted(maps.Keys(r)) {
 			gv, ok := g[k]
 			if !ok {
-				problems = append(problems, fmt.Sprintf("%s: missing", join(path, k)))
+				if _, fine := rules.absent[join(path, k)]; !fine {
+					problems = append(problems, fmt.Sprintf("%s: missing", join(path, k)))
+				}
 				continue
 			}
 			problems = append(problems, rules.compare(r[k], gv, join(path, k), covered)...)
@@ -304,13 +389,70 @@ func decodeAny(t *testing.T, b []byte) any {
 	return v
 }
 
+// isDateKey reports whether a key's values are dates.
+func isDateKey(k string) bool {
+	switch k {
+	case "createdAt", "updatedAt", "closedAt", "userUpdatedAt", "openedAt", "time", "lastRunTime":
+		return true
+	}
+	return false
+}
+
+// dateProblems checks every date in an answer: dashed (2021-04-21T13-24-01Z) where dashed
+// says so for its path, else ISO 8601 with colons.
+func dateProblems(v any, path string, dashed func(path string) bool) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			p := join(path, k)
+			if s, ok := v[k].(string); ok && isDateKey(k) {
+				layout := "2006-01-02T15:04:05Z"
+				if dashed(p) {
+					layout = "2006-01-02T15-04-05Z"
+				}
+				if _, err := time.Parse(layout, s); err != nil {
+					out = append(out, fmt.Sprintf("%s = %q, want the layout %s", p, s, layout))
+				}
+				continue
+			}
+			out = append(out, dateProblems(v[k], p, dashed)...)
+		}
+	case []any:
+		for _, e := range v {
+			out = append(out, dateProblems(e, path+"[]", dashed)...)
+		}
+	}
+	return out
+}
+
+// TestShapesMatchReference compares every kind of answer, for the current module and
+// v1.0.20, with the reference's examples, and checks the dates' format: ISO 8601 with colons
+// everywhere on current modules, the reference's dashes for timelogs, users and mailboxes
+// on v1.0.20.
 func TestShapesMatchReference(t *testing.T) {
-	c := newClient(t)
-	getAll := func(s *shape, t *testing.T, paths ...string) {
+	for _, version := range versions() {
+		t.Run(version, func(t *testing.T) { testShapes(t, version) })
+	}
+}
+
+func testShapes(t *testing.T, version string) {
+	c := newClientWith(t, emulator.Options{APIKey: apiKey, ModuleVersion: version})
+	rules := rulesFor(version)
+	old := version == oldVersion
+	under := func(prefix string) func(string) bool {
+		return func(p string) bool { return old && (prefix == "" || strings.HasPrefix(p, prefix)) }
+	}
+	never := func(string) bool { return false }
+	getAll := func(s *shape, t *testing.T, dashed func(string) bool, paths ...string) {
 		t.Helper()
 		for _, p := range paths {
 			res := c.expect(http.StatusOK, http.MethodGet, p, nil)
-			s.check(t, p, decodeAny(t, res.body))
+			got := decodeAny(t, res.body)
+			s.check(t, p, got)
+			for _, problem := range dateProblems(got, "", dashed) {
+				t.Errorf("%s: %s", p, problem)
+			}
 		}
 		s.done(t)
 	}
@@ -323,28 +465,29 @@ func TestShapesMatchReference(t *testing.T) {
 	}
 	const conversations, customers, users = 240, 50, 8
 	tests := []struct {
-		file  string
-		paths []string
+		file   string
+		dashed func(path string) bool
+		paths  []string
 	}{
-		{"get_conversation.json", paths("/api/conversations/%d?embed=threads,timelogs,tags", 1, conversations)},
-		{"list_conversations.json", []string{"/api/conversations?embed=threads&pageSize=1000&" + allStatuses}},
-		{"get_customer.json", paths("/api/customers/%d", 1, customers)},
-		{"list_customers.json", []string{"/api/customers?pageSize=100"}},
-		{"list_mailboxes.json", []string{"/api/mailboxes"}},
-		{"mailbox_custom_fields.json", paths("/api/mailboxes/%d/custom_fields", 1, 3)},
-		{"mailbox_folders.json", paths("/api/mailboxes/%d/folders", 1, 3)},
-		{"list_tags.json", []string{"/api/tags"}},
-		{"list_timelogs.json", paths("/api/conversations/%d/timelogs", 1, conversations)},
-		{"get_user.json", paths("/api/users/%d", 1, users)},
-		{"list_users.json", []string{"/api/users"}},
+		{"get_conversation.json", under("_embedded.timelogs"), paths("/api/conversations/%d?embed=threads,timelogs,tags", 1, conversations)},
+		{"list_conversations.json", never, []string{"/api/conversations?embed=threads&pageSize=1000&" + allStatuses}},
+		{"get_customer.json", never, paths("/api/customers/%d", 1, customers)},
+		{"list_customers.json", never, []string{"/api/customers?pageSize=100"}},
+		{"list_mailboxes.json", under(""), []string{"/api/mailboxes"}},
+		{"mailbox_custom_fields.json", never, paths("/api/mailboxes/%d/custom_fields", 1, 3)},
+		{"mailbox_folders.json", never, paths("/api/mailboxes/%d/folders", 1, 3)},
+		{"list_tags.json", never, []string{"/api/tags"}},
+		{"list_timelogs.json", under(""), paths("/api/conversations/%d/timelogs", 1, conversations)},
+		{"get_user.json", under(""), paths("/api/users/%d", 1, users)},
+		{"list_users.json", under(""), []string{"/api/users"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			getAll(loadShape(t, tt.file), t, tt.paths...)
+			getAll(loadShapeWith(t, tt.file, rules), t, tt.dashed, tt.paths...)
 		})
 	}
 	t.Run("error_bad_request.json", func(t *testing.T) {
-		s := loadShape(t, "error_bad_request.json")
+		s := loadShapeWith(t, "error_bad_request.json", rules)
 		res := c.expect(http.StatusBadRequest, http.MethodPost, "/api/conversations", map[string]any{
 			"type": "email", "mailboxId": 1, "subject": "", "status": "Wrong",
 			"customer": map[string]any{"email": "mark@example.org"},
@@ -353,25 +496,120 @@ func TestShapesMatchReference(t *testing.T) {
 		s.check(t, "create conversation", decodeAny(t, res.body))
 		s.done(t)
 	})
+	t.Run("list_webhooks.json", func(t *testing.T) {
+		// sample webhook 1 (at a documentation host) fails a delivery; a second one, limited
+		// to a mailbox, has none yet
+		c.create("/api/webhooks", map[string]any{"url": "https://hooks.example.net/billing", "events": []string{"convo.assigned"}, "mailboxes": []int{2}})
+		c.create("/api/conversations", map[string]any{"type": "email", "mailboxId": 1, "subject": "Shape",
+			"customer": map[string]any{"email": "shape@example.org"}, "threads": []any{map[string]any{"type": "customer", "text": "Hi"}}})
+		waitDeliveries(t, c.em)
+		getAll(loadShapeWith(t, "list_webhooks.json", rules), t, never, "/api/webhooks")
+	})
 }
 
-// TestSingleAndListConversationDiffer pins the threads/threadsCount quirk.
-func TestSingleAndListConversationDiffer(t *testing.T) {
+// waitDeliveries waits for the emulator's webhook deliveries to settle.
+func waitDeliveries(t *testing.T, em *emulator.Emulator) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := em.WaitDeliveries(ctx); err != nil {
+		t.Fatalf("webhook deliveries did not settle: %v", err)
+	}
+}
+
+// TestCreatedBodies checks the 201 answers of current modules: the created object, shaped
+// like the reference's read example and equal to what the matching read answers right after
+// (a new thread as the conversation's _embedded.threads shows it).
+func TestCreatedBodies(t *testing.T) {
 	c := newClient(t)
-	one := c.get("/api/conversations/5")
-	if _, ok := one["threadsCount"]; !ok {
-		t.Error("single get: no threadsCount")
+	rules := rulesFor(emulator.CurrentModuleVersion)
+	rules.absent["_embedded.timelogs"] = "the read answers embed=threads, its default"
+	rules.absent["_embedded.tags"] = "as above"
+	conversation := loadShapeWith(t, "get_conversation.json", rules)
+	tests := []struct {
+		name  string
+		path  string
+		body  map[string]any
+		shape *shape
+		read  func(id int) any // what the matching read answers
+	}{
+		{"conversation", "/api/conversations", map[string]any{"type": "email", "mailboxId": 1, "subject": "Created",
+			"customer": map[string]any{"email": "created@example.org", "firstName": "Cora", "lastName": "Reed"}, "assignTo": 2, "customFields": []any{map[string]any{"id": 18, "value": 2}},
+			"threads": []any{map[string]any{"type": "message", "text": "Reply", "user": 2}, map[string]any{"type": "customer", "text": "Hi"}}},
+			conversation, func(id int) any { return c.get(fmt.Sprintf("/api/conversations/%d", id)) }},
+		{"thread", "/api/conversations/1/threads", map[string]any{"type": "message", "text": "On it.", "user": 1, "to": []string{"a@example.org"}},
+			conversation.sub(t, "_embedded.threads[]"), func(id int) any {
+				for _, th := range threadsOf(c.get("/api/conversations/1")) {
+					if num(th["id"]) == id {
+						return th
+					}
+				}
+				return nil
+			}},
+		{"customer", "/api/customers", map[string]any{"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.org", "phone": "+44 20 7946 0000",
+			"address": map[string]any{"city": "London", "country": "GB"}},
+			loadShapeWith(t, "get_customer.json", rules), func(id int) any { return c.get(fmt.Sprintf("/api/customers/%d", id)) }},
+		{"user", "/api/users", map[string]any{"firstName": "Grace", "lastName": "Hopper", "email": "grace@example.org", "jobTitle": "Admiral"},
+			loadShapeWith(t, "get_user.json", rules), func(id int) any { return c.get(fmt.Sprintf("/api/users/%d", id)) }},
+		{"webhook", "/api/webhooks", map[string]any{"url": "https://hooks.example.net/x", "events": "convo.created, customer.created", "mailboxes": []int{1}},
+			loadShapeWith(t, "list_webhooks.json", rules).sub(t, "_embedded.webhooks[1]"), func(id int) any {
+				for _, h := range items(t, c.get("/api/webhooks"), "webhooks") {
+					if num(h["id"]) == id {
+						return h
+					}
+				}
+				return nil
+			}},
 	}
-	if _, ok := one["threads"]; ok {
-		t.Error("single get: threads count present")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, got := c.createObject(tt.path, tt.body)
+			tt.shape.check(t, "201 body", any(got))
+			for _, problem := range dateProblems(any(got), "", func(string) bool { return false }) {
+				t.Error(problem)
+			}
+			want := tt.read(id)
+			for _, m := range []any{any(got), want} { // may differ by the second the two were rendered in
+				if w := obj(obj(m)["customerWaitingSince"]); w != nil {
+					delete(w, "friendly")
+				}
+			}
+			if !reflect.DeepEqual(any(got), want) {
+				t.Errorf("201 body differs from the read:\n 201 %v\nread %v", got, want)
+			}
+		})
 	}
-	for _, conv := range c.allConversations("") {
-		if _, ok := conv["threadsCount"]; ok {
-			t.Fatalf("list item %v has threadsCount", conv["id"])
-		}
-		if num(conv["threads"]) < 1 {
-			t.Fatalf("list item %v: threads = %v", conv["id"], conv["threads"])
-		}
+}
+
+// TestSingleAndListConversationDiffer pins the threads/threadsCount quirk of v1.0.20, and
+// that current modules use threadsCount everywhere.
+func TestSingleAndListConversationDiffer(t *testing.T) {
+	for _, version := range versions() {
+		t.Run(version, func(t *testing.T) {
+			c := newClientWith(t, emulator.Options{APIKey: apiKey, ModuleVersion: version})
+			one := c.get("/api/conversations/5")
+			if _, ok := one["threadsCount"]; !ok {
+				t.Error("single get: no threadsCount")
+			}
+			if _, ok := one["threads"]; ok {
+				t.Error("single get: threads count present")
+			}
+			listKey, otherKey := "threadsCount", "threads"
+			if c.old {
+				listKey, otherKey = otherKey, listKey
+			}
+			for _, conv := range c.allConversations("") {
+				if _, ok := conv[otherKey]; ok {
+					t.Fatalf("list item %v has %s", conv["id"], otherKey)
+				}
+				if num(conv[listKey]) < 1 {
+					t.Fatalf("list item %v: %s = %v", conv["id"], listKey, conv[listKey])
+				}
+				if emb, ok := conv["_embedded"]; ok == c.old {
+					t.Fatalf("list item %v: _embedded %v (present: %v)", conv["id"], emb, ok)
+				}
+			}
+		})
 	}
 }
 

@@ -10,7 +10,7 @@ func (e *Emulator) listTags(w http.ResponseWriter, r *http.Request, _ int) {
 	q := r.URL.Query()
 	c := newChecker("QUERY")
 	convID := queryInt(c, q, "conversationId")
-	p := pageParams(q)
+	p := e.listParams(q)
 	if c.failed() {
 		send(w, badRequest(c.errs), nil)
 		return

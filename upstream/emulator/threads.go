@@ -48,7 +48,8 @@ func (c *checker) customerInput(s *store, path string, raw json.RawMessage, requ
 	return in, true
 }
 
-// resolveCustomer finds the referenced customer by id or email, or creates it.
+// resolveCustomer finds the referenced customer by id or email, or creates it. A customer
+// created so fires customer.created, as every customer FreeScout creates does.
 func (s *store) resolveCustomer(in customerInput, now time.Time) *customer {
 	if in.id != 0 {
 		return s.customers[in.id]
@@ -74,15 +75,18 @@ func (s *store) resolveCustomer(in customerInput, now time.Time) *customer {
 		cu.phones = []contact{{value: in.phone, typ: "work"}}
 	}
 	s.customers[cu.id] = cu
+	s.emitCustomer(eventCustomerCreated, cu)
 	return cu
 }
 
 // threadInput is a thread in a request body.
 type threadInput struct {
 	typ, text   string
+	state       string // draft or published
 	customer    customerInput
 	hasCustomer bool
 	userID      int
+	to          []string // nil: the customer for replies, the mailbox for customer threads
 	cc, bcc     []string
 	attachments []attachmentInput
 }
@@ -109,6 +113,13 @@ func (c *checker) threadInput(s *store, path string, o object, customerOptional 
 			}
 			in.userID = n
 		}
+	}
+	in.state, _ = c.oneOf(at(path, "state"), o["state"], false, stateDraft, statePublished)
+	if in.state == "" {
+		in.state = statePublished
+	}
+	if to := c.emails(at(path, "to"), o["to"]); len(to) > 0 {
+		in.to = to
 	}
 	in.cc = c.emails(at(path, "cc"), o["cc"])
 	in.bcc = c.emails(at(path, "bcc"), o["bcc"])
@@ -168,14 +179,13 @@ func (c *checker) conversationThreads(s *store, raw json.RawMessage) []threadInp
 	return out
 }
 
-// newThread makes a published thread of conv from in, written by author for customer
-// threads and by in.userID otherwise.
+// newThread makes a thread of conv from in, in the state in asks for, written by author for
+// customer threads and by in.userID otherwise. Ordinary threads have no action type.
 func (s *store) newThread(conv *conversation, in threadInput, author *customer, at time.Time) *thread {
 	th := &thread{
 		id:           next(&s.last.thread),
 		typ:          in.typ,
-		state:        statePublished,
-		actionType:   "default",
+		state:        in.state,
 		body:         in.text,
 		sourceType:   "api",
 		customerID:   conv.customerID,
@@ -196,6 +206,9 @@ func (s *store) newThread(conv *conversation, in threadInput, author *customer, 
 	default:
 		th.status, th.sourceVia, th.createdByUserID = "nochange", "user", in.userID
 	}
+	if in.to != nil {
+		th.to = in.to
+	}
 	for _, a := range in.attachments {
 		id := next(&s.last.attachment)
 		fileURL := a.fileURL
@@ -210,6 +223,9 @@ func (s *store) newThread(conv *conversation, in threadInput, author *customer, 
 
 // createThread serves POST /api/conversations/{id}/threads. Unless a status is given, a
 // published customer reply makes the conversation active and a user reply makes it pending.
+// A published thread fires convo.customer.reply.created, convo.agent.reply.created or
+// convo.note.created; a status it sets fires nothing more (FreeScout records it on the
+// thread, with no line item); a draft fires nothing.
 func (e *Emulator) createThread(w http.ResponseWriter, r *http.Request, id int) {
 	body, ok := readObject(w, r)
 	if !ok {
@@ -225,7 +241,6 @@ func (e *Emulator) createThread(w http.ResponseWriter, r *http.Request, id int) 
 		in := c.threadInput(s, "", body, false)
 		imported := c.boolean("imported", body["imported"])
 		status, hasStatus := c.oneOf("status", body["status"], false, statusActive, statusPending, statusClosed, statusSpam)
-		state, hasState := c.oneOf("state", body["state"], false, stateDraft, statePublished)
 		createdAt, hasCreatedAt := c.date("createdAt", body["createdAt"])
 		if c.failed() {
 			return badRequest(c.errs)
@@ -240,9 +255,6 @@ func (e *Emulator) createThread(w http.ResponseWriter, r *http.Request, id int) 
 			author = s.resolveCustomer(in.customer, now)
 		}
 		th := s.newThread(conv, in, author, at)
-		if hasState {
-			th.state = state
-		}
 		if !hasStatus && th.state == statePublished {
 			switch th.typ {
 			case threadCustomer:
@@ -260,6 +272,9 @@ func (e *Emulator) createThread(w http.ResponseWriter, r *http.Request, id int) 
 		if in.userID != 0 {
 			conv.userUpdatedAt = now
 		}
-		return created(th.id)
+		if th.state == statePublished {
+			s.emitConversation(threadEvent(th.typ), conv, th, now)
+		}
+		return s.created(th.id, s.renderThread(th))
 	})
 }

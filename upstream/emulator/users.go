@@ -11,7 +11,7 @@ import (
 func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request, _ int) {
 	q := r.URL.Query()
 	email := strings.TrimSpace(q.Get("email"))
-	p := pageParams(q)
+	p := e.listParams(q)
 	e.read(w, func(s *store) reply {
 		var found []*user
 		for _, u := range byID(s.users) {
@@ -19,7 +19,7 @@ func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request, _ int) {
 				found = append(found, u)
 			}
 		}
-		return listPage("users", found, p, renderUser)
+		return listPage("users", found, p, s.renderUser)
 	})
 }
 
@@ -30,7 +30,7 @@ func (e *Emulator) getUser(w http.ResponseWriter, _ *http.Request, id int) {
 		if u == nil {
 			return notFound()
 		}
-		return ok(renderUser(u))
+		return ok(s.renderUser(u))
 	})
 }
 
@@ -84,7 +84,7 @@ func (e *Emulator) createUser(w http.ResponseWriter, r *http.Request, _ int) {
 			updatedAt:       now,
 		}
 		s.users[u.id] = u
-		return created(u.id)
+		return s.created(u.id, s.renderUser(u))
 	})
 }
 

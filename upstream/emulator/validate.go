@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,25 +25,56 @@ type object map[string]json.RawMessage
 // When the body cannot be read or is not a JSON object, readObject writes the 400 (or 413)
 // answer and returns false.
 func readObject(w http.ResponseWriter, r *http.Request) (object, bool) {
+	obj, _, ok := readOrderedObject(w, r)
+	return obj, ok
+}
+
+// readOrderedObject is readObject that also returns the object's member names in the
+// order the body has them.
+func readOrderedObject(w http.ResponseWriter, r *http.Request) (object, []string, bool) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			send(w, statusReply(http.StatusRequestEntityTooLarge), nil)
-			return nil, false
+			return nil, nil, false
 		}
 		send(w, badRequest([]fieldError{{Path: "", Message: "request body could not be read", Source: "JSON"}}), nil)
-		return nil, false
+		return nil, nil, false
 	}
 	obj := object{}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return obj, true
+		return obj, nil, true
 	}
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 		send(w, badRequest([]fieldError{{Path: "", Message: "request body is not a valid JSON object", Source: "JSON"}}), nil)
-		return nil, false
+		return nil, nil, false
 	}
-	return obj, true
+	return obj, memberOrder(data), true
+}
+
+// memberOrder lists the member names of a valid JSON object in the order they appear,
+// each once.
+func memberOrder(data []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		if key, ok := tok.(string); ok && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return keys
+		}
+	}
+	return keys
 }
 
 // has reports whether the member is present, even as null.
