@@ -25,6 +25,10 @@ type Cache interface {
 	Get(ctx context.Context, key string) (val []byte, ok bool, err error)
 	// Set stores val under key for ttl, replacing any previous value.
 	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	// Add stores val under key for ttl only if no value is stored there
+	// (or it has expired), atomically, and reports whether it did: the
+	// claim of a key by one of many concurrent writers.
+	Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error)
 	// Delete removes the keys; keys that do not exist are ignored.
 	Delete(ctx context.Context, keys ...string) error
 	// Ping reports whether the cache is reachable.

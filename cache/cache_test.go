@@ -126,6 +126,20 @@ func TestCacheConformance(t *testing.T) {
 			wantMiss(t, c, "b")
 			wantValue(t, c, "c", []byte("3"))
 		}},
+		{"add stores only where nothing is", func(t *testing.T, c Cache) {
+			ok, err := c.Add(t.Context(), "k", []byte("first"), time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("first Add: %v, %v", ok, err)
+			}
+			ok, err = c.Add(t.Context(), "k", []byte("second"), time.Minute)
+			if err != nil || ok {
+				t.Fatalf("second Add: %v, %v; want false", ok, err)
+			}
+			wantValue(t, c, "k", []byte("first"))
+			if _, err := c.Add(t.Context(), "z", []byte("v"), 0); err == nil {
+				t.Error("Add with a zero ttl: no error")
+			}
+		}},
 		{"delete of no keys is a no-op", func(t *testing.T, c Cache) {
 			if err := c.Delete(t.Context()); err != nil {
 				t.Fatalf("Delete(): %v", err)

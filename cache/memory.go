@@ -94,6 +94,25 @@ func (m *Memory) Set(_ context.Context, key string, val []byte, ttl time.Duratio
 	return nil
 }
 
+// Add stores a copy of val under key for ttl unless a value that has not
+// expired is stored there.
+func (m *Memory) Add(_ context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("cache: memory add: ttl must be positive, got %s", ttl)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false, errMemoryClosed()
+	}
+	now := m.now()
+	if e, ok := m.entries[key]; ok && now.Before(e.expiresAt) {
+		return false, nil
+	}
+	m.entries[key] = memoryEntry{val: bytes.Clone(val), expiresAt: now.Add(ttl)}
+	return true, nil
+}
+
 // Delete removes the keys; missing keys are ignored.
 func (m *Memory) Delete(_ context.Context, keys ...string) error {
 	m.mu.Lock()

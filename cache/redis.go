@@ -115,6 +115,21 @@ func (r *Redis) Set(ctx context.Context, key string, val []byte, ttl time.Durati
 	return nil
 }
 
+// Add stores val under key with a TTL unless the key exists (SET NX).
+func (r *Redis) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("cache: redis add: ttl must be positive, got %s", ttl)
+	}
+	ttl = max(ttl.Truncate(time.Millisecond), time.Millisecond)
+	ctx, cancel := r.opContext(ctx)
+	defer cancel()
+	ok, err := r.client.SetNX(ctx, r.prefix+key, val, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("cache: redis add: %w", err)
+	}
+	return ok, nil
+}
+
 // Delete removes the keys. Several keys are deleted in one pipeline of
 // single-key DELs, which works on a cluster whatever the keys' hash slots.
 func (r *Redis) Delete(ctx context.Context, keys ...string) error {

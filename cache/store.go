@@ -231,6 +231,40 @@ func (s *Store) Invalidate(ctx context.Context, keys ...string) {
 	s.recovered()
 }
 
+// Get, Set and Add are the cache's own operations for values that are not
+// loaded from FreeScout (records the gateway keeps itself, such as
+// idempotency keys), with the store's outage bookkeeping. Unlike GetOrLoad
+// they report cache errors: such a record has no source to fall back to.
+
+// Get returns the value stored under key.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, ok, err := s.cache.Get(ctx, key)
+	s.note("get", err)
+	return v, ok, err
+}
+
+// Set stores val under key for ttl.
+func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	err := s.cache.Set(ctx, key, val, ttl)
+	s.note("set", err)
+	return err
+}
+
+// Add stores val under key for ttl unless a value is stored there.
+func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	ok, err := s.cache.Add(ctx, key, val, ttl)
+	s.note("add", err)
+	return ok, err
+}
+
+func (s *Store) note(op string, err error) {
+	if err != nil {
+		s.failed(op, err)
+		return
+	}
+	s.recovered()
+}
+
 // Check reports the cache's health for /readyz: Ping with a short timeout; nil when healthy.
 // Its result also updates Degraded, so that a probe notices an outage, and
 // its end, even when no request touches the cache.

@@ -208,3 +208,15 @@ type landedError struct{ err error }
 
 func (e *landedError) Error() string   { return "after the write landed: " + e.err.Error() }
 func (e *landedError) Unwrap() []error { return []error{Landed, e.err} }
+
+// InputError is a problem with a mutation's input that a package below the
+// GraphQL layer finds (a reused idempotency key, say): the mutation reports
+// it as a userError with this code, at Field.
+type InputError struct {
+	Code    UserCode
+	Message string
+	Field   []string
+}
+
+// Error returns the message.
+func (e *InputError) Error() string { return e.Message }

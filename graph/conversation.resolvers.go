@@ -98,14 +98,14 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 		in.CustomFields = writes
 	}
 	fields := payload(ctx, "CreateConversationPayload", "conversation", "Conversation")
-	c, uerrs, err := mutate(&ids, mutation{idPath: []string{"mailboxId"}}, func() (*model.Conversation, error) {
-		_, raw, err := s.CreateConversation(ctx, in, conversationEmbeds(fields))
-		if err != nil {
-			return nil, err
+	c, uerrs, err := create(&ids, mutation{idPath: []string{"mailboxId"}}, func() (int, *model.Conversation, error) {
+		id, raw, err := s.CreateConversation(ctx, in, conversationEmbeds(fields), deref(input.IdempotencyKey))
+		if raw == nil {
+			return id, nil, err
 		}
-		return produceConversation(ctx, s, fields, raw), nil
+		return id, produceConversation(ctx, s, fields, raw), err
 	})
-	return &model.CreateConversationPayload{Conversation: c, UserErrors: uerrs}, err
+	return &model.CreateConversationPayload{ConversationID: c.ID, Created: c.Obj, ReadErr: c.ReadErr, UserErrors: uerrs}, err
 }
 
 // UpdateConversation is the resolver for the updateConversation field.
@@ -232,19 +232,20 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 	}
 	convFields := payload(ctx, "CreateThreadPayload", "conversation", "Conversation")
 	threadFields := payload(ctx, "CreateThreadPayload", "thread", "Thread")
-	out, uerrs, err := mutate(&ids, mutation{idPath: []string{"conversationId"}}, func() (*model.CreateThreadPayload, error) {
+	out, uerrs, err := create(&ids, mutation{idPath: []string{"conversationId"}}, func() (int, *model.CreateThreadPayload, error) {
 		s := session(ctx)
-		threadID, raw, err := s.CreateThread(ctx, cid, in, conversationEmbeds(convFields))
-		if err != nil {
-			return nil, err
+		threadID, raw, err := s.CreateThread(ctx, cid, in, conversationEmbeds(convFields), deref(input.IdempotencyKey))
+		if raw == nil {
+			return threadID, nil, err
 		}
-		return produceThreadPayload(ctx, s, convFields, threadFields, raw, threadID), nil
+		return threadID, produceThreadPayload(ctx, s, convFields, threadFields, raw, threadID), err
 	})
-	if out == nil {
-		out = &model.CreateThreadPayload{}
+	p := out.Obj
+	if p == nil {
+		p = &model.CreateThreadPayload{}
 	}
-	out.UserErrors = uerrs
-	return out, err
+	p.ThreadID, p.ReadErr, p.UserErrors = out.ID, out.ReadErr, uerrs
+	return p, err
 }
 
 // Conversation is the resolver for the conversation field.

@@ -72,10 +72,10 @@ func produceConversation(ctx context.Context, s Session, fields []graphql.Collec
 // new thread threadID among its threads.
 func produceThreadPayload(ctx context.Context, s Session, convFields, threadFields []graphql.CollectedField, raw *upstream.Conversation, threadID int) *model.CreateThreadPayload {
 	p := newProducer(ctx, s)
-	out := &model.CreateThreadPayload{Conversation: p.conversations(convFields, []upstream.Conversation{*raw})[0]}
+	out := &model.CreateThreadPayload{AtConversation: p.conversations(convFields, []upstream.Conversation{*raw})[0]}
 	for i := range raw.Embedded.Threads {
 		if raw.Embedded.Threads[i].ID == threadID {
-			out.Thread = p.thread(threadFields, &raw.Embedded.Threads[i])
+			out.Created = p.thread(threadFields, &raw.Embedded.Threads[i])
 		}
 	}
 	p.wait()

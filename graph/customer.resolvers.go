@@ -38,11 +38,11 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 	if input.PhotoType != nil {
 		in.PhotoType = wireOf(*input.PhotoType)
 	}
-	c, uerrs, err := mutate(&ids, mutation{}, func() (*model.Customer, error) {
-		_, c, err := session(ctx).CreateCustomer(ctx, in)
-		return customerOrNil(c), err
+	c, uerrs, err := create(&ids, mutation{}, func() (int, *model.Customer, error) {
+		id, c, err := session(ctx).CreateCustomer(ctx, in, deref(input.IdempotencyKey))
+		return id, customerOrNil(c), err
 	})
-	return &model.CreateCustomerPayload{Customer: c, UserErrors: uerrs}, err
+	return &model.CreateCustomerPayload{CustomerID: c.ID, Created: c.Obj, ReadErr: c.ReadErr, UserErrors: uerrs}, err
 }
 
 // UpdateCustomer is the resolver for the updateCustomer field.

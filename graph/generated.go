@@ -109,24 +109,28 @@ type ComplexityRoot struct {
 	}
 
 	CreateConversationPayload struct {
-		Conversation func(childComplexity int) int
-		UserErrors   func(childComplexity int) int
+		Conversation   func(childComplexity int) int
+		ConversationID func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
 	}
 
 	CreateCustomerPayload struct {
 		Customer   func(childComplexity int) int
+		CustomerID func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	CreateThreadPayload struct {
 		Conversation func(childComplexity int) int
 		Thread       func(childComplexity int) int
+		ThreadID     func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
 	}
 
 	CreateUserPayload struct {
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+		UserID     func(childComplexity int) int
 	}
 
 	CreateWebhookPayload struct {
@@ -775,6 +779,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateConversationPayload.Conversation(childComplexity), true
+	case "CreateConversationPayload.conversationId":
+		if e.ComplexityRoot.CreateConversationPayload.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateConversationPayload.ConversationID(childComplexity), true
 	case "CreateConversationPayload.userErrors":
 		if e.ComplexityRoot.CreateConversationPayload.UserErrors == nil {
 			break
@@ -788,6 +798,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateCustomerPayload.Customer(childComplexity), true
+	case "CreateCustomerPayload.customerId":
+		if e.ComplexityRoot.CreateCustomerPayload.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCustomerPayload.CustomerID(childComplexity), true
 	case "CreateCustomerPayload.userErrors":
 		if e.ComplexityRoot.CreateCustomerPayload.UserErrors == nil {
 			break
@@ -807,6 +823,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateThreadPayload.Thread(childComplexity), true
+	case "CreateThreadPayload.threadId":
+		if e.ComplexityRoot.CreateThreadPayload.ThreadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateThreadPayload.ThreadID(childComplexity), true
 	case "CreateThreadPayload.userErrors":
 		if e.ComplexityRoot.CreateThreadPayload.UserErrors == nil {
 			break
@@ -826,6 +848,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateUserPayload.UserErrors(childComplexity), true
+	case "CreateUserPayload.userId":
+		if e.ComplexityRoot.CreateUserPayload.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateUserPayload.UserID(childComplexity), true
 
 	case "CreateWebhookPayload.userErrors":
 		if e.ComplexityRoot.CreateWebhookPayload.UserErrors == nil {
@@ -2313,6 +2341,8 @@ func (ec *executionContext) childFields_CreateConversationPayload(ctx context.Co
 		return ec.fieldContext_CreateConversationPayload_conversation(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_CreateConversationPayload_userErrors(ctx, field)
+	case "conversationId":
+		return ec.fieldContext_CreateConversationPayload_conversationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateConversationPayload", field.Name)
 }
@@ -2323,6 +2353,8 @@ func (ec *executionContext) childFields_CreateCustomerPayload(ctx context.Contex
 		return ec.fieldContext_CreateCustomerPayload_customer(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_CreateCustomerPayload_userErrors(ctx, field)
+	case "customerId":
+		return ec.fieldContext_CreateCustomerPayload_customerId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateCustomerPayload", field.Name)
 }
@@ -2335,6 +2367,8 @@ func (ec *executionContext) childFields_CreateThreadPayload(ctx context.Context,
 		return ec.fieldContext_CreateThreadPayload_conversation(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_CreateThreadPayload_userErrors(ctx, field)
+	case "threadId":
+		return ec.fieldContext_CreateThreadPayload_threadId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateThreadPayload", field.Name)
 }
@@ -2345,6 +2379,8 @@ func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, f
 		return ec.fieldContext_CreateUserPayload_user(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_CreateUserPayload_userErrors(ctx, field)
+	case "userId":
+		return ec.fieldContext_CreateUserPayload_userId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
 }
@@ -4691,7 +4727,7 @@ func (ec *executionContext) _CreateConversationPayload_conversation(ctx context.
 			return ec.fieldContext_CreateConversationPayload_conversation(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Conversation, nil
+			return obj.Conversation()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Conversation) graphql.Marshaler {
@@ -4705,7 +4741,7 @@ func (ec *executionContext) fieldContext_CreateConversationPayload_conversation(
 	fc = &graphql.FieldContext{
 		Object:     "CreateConversationPayload",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Conversation(ctx, field)
@@ -4746,6 +4782,29 @@ func (ec *executionContext) fieldContext_CreateConversationPayload_userErrors(_ 
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateConversationPayload_conversationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateConversationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateConversationPayload_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateConversationPayload_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateConversationPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _CreateCustomerPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.CreateCustomerPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4755,7 +4814,7 @@ func (ec *executionContext) _CreateCustomerPayload_customer(ctx context.Context,
 			return ec.fieldContext_CreateCustomerPayload_customer(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Customer, nil
+			return obj.Customer()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
@@ -4769,7 +4828,7 @@ func (ec *executionContext) fieldContext_CreateCustomerPayload_customer(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "CreateCustomerPayload",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
@@ -4810,6 +4869,29 @@ func (ec *executionContext) fieldContext_CreateCustomerPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateCustomerPayload_customerId(ctx context.Context, field graphql.CollectedField, obj *model.CreateCustomerPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCustomerPayload_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCustomerPayload_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateCustomerPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _CreateThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.CreateThreadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4819,7 +4901,7 @@ func (ec *executionContext) _CreateThreadPayload_thread(ctx context.Context, fie
 			return ec.fieldContext_CreateThreadPayload_thread(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Thread, nil
+			return obj.Thread()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Thread) graphql.Marshaler {
@@ -4833,7 +4915,7 @@ func (ec *executionContext) fieldContext_CreateThreadPayload_thread(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "CreateThreadPayload",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Thread(ctx, field)
@@ -4851,7 +4933,7 @@ func (ec *executionContext) _CreateThreadPayload_conversation(ctx context.Contex
 			return ec.fieldContext_CreateThreadPayload_conversation(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Conversation, nil
+			return obj.Conversation()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Conversation) graphql.Marshaler {
@@ -4865,7 +4947,7 @@ func (ec *executionContext) fieldContext_CreateThreadPayload_conversation(_ cont
 	fc = &graphql.FieldContext{
 		Object:     "CreateThreadPayload",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Conversation(ctx, field)
@@ -4906,6 +4988,29 @@ func (ec *executionContext) fieldContext_CreateThreadPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateThreadPayload_threadId(ctx context.Context, field graphql.CollectedField, obj *model.CreateThreadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateThreadPayload_threadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThreadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateThreadPayload_threadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateThreadPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _CreateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4915,7 +5020,7 @@ func (ec *executionContext) _CreateUserPayload_user(ctx context.Context, field g
 			return ec.fieldContext_CreateUserPayload_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.User, nil
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
@@ -4929,7 +5034,7 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 	fc = &graphql.FieldContext{
 		Object:     "CreateUserPayload",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
@@ -4968,6 +5073,29 @@ func (ec *executionContext) fieldContext_CreateUserPayload_userErrors(_ context.
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CreateUserPayload_userId(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUserPayload_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateUserPayload_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateUserPayload", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _CreateWebhookPayload_webhook(ctx context.Context, field graphql.CollectedField, obj *model.CreateWebhookPayload) (ret graphql.Marshaler) {
@@ -11538,7 +11666,7 @@ func (ec *executionContext) unmarshalInputCreateConversationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"type", "mailboxId", "subject", "customer", "threads", "imported", "assigneeId", "status", "customFields", "createdAt", "closedAt"}
+	fieldsInOrder := [...]string{"type", "mailboxId", "subject", "customer", "threads", "imported", "assigneeId", "status", "customFields", "createdAt", "closedAt", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11622,6 +11750,13 @@ func (ec *executionContext) unmarshalInputCreateConversationInput(ctx context.Co
 				return it, err
 			}
 			it.ClosedAt = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -11638,7 +11773,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"firstName", "lastName", "phone", "photoUrl", "jobTitle", "photoType", "address", "notes", "company", "emails", "phones", "socialProfiles", "websites"}
+	fieldsInOrder := [...]string{"firstName", "lastName", "phone", "photoUrl", "jobTitle", "photoType", "address", "notes", "company", "emails", "phones", "socialProfiles", "websites", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11736,6 +11871,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.Websites = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -11752,7 +11894,7 @@ func (ec *executionContext) unmarshalInputCreateThreadInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"conversationId", "type", "text", "customer", "userId", "imported", "status", "state", "cc", "bcc", "createdAt", "attachments"}
+	fieldsInOrder := [...]string{"conversationId", "type", "text", "customer", "userId", "imported", "status", "state", "cc", "bcc", "createdAt", "attachments", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11843,6 +11985,13 @@ func (ec *executionContext) unmarshalInputCreateThreadInput(ctx context.Context,
 				return it, err
 			}
 			it.Attachments = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -11859,7 +12008,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"firstName", "lastName", "email", "password", "alternateEmails", "jobTitle", "phone", "timezone", "photoUrl"}
+	fieldsInOrder := [...]string{"firstName", "lastName", "email", "password", "alternateEmails", "jobTitle", "phone", "timezone", "photoUrl", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11929,6 +12078,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.PhotoURL = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -11945,7 +12101,7 @@ func (ec *executionContext) unmarshalInputCreateWebhookInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"url", "events"}
+	fieldsInOrder := [...]string{"url", "events", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11966,6 +12122,13 @@ func (ec *executionContext) unmarshalInputCreateWebhookInput(ctx context.Context
 				return it, err
 			}
 			it.Events = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -13203,6 +13366,11 @@ func (ec *executionContext) _CreateConversationPayload(ctx context.Context, sel 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "conversationId":
+			out.Values[i] = ec._CreateConversationPayload_conversationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13244,6 +13412,11 @@ func (ec *executionContext) _CreateCustomerPayload(ctx context.Context, sel ast.
 		case "userErrors":
 			out.Values[i] = ec._CreateCustomerPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerId":
+			out.Values[i] = ec._CreateCustomerPayload_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -13294,6 +13467,11 @@ func (ec *executionContext) _CreateThreadPayload(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "threadId":
+			out.Values[i] = ec._CreateThreadPayload_threadId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13335,6 +13513,11 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 		case "userErrors":
 			out.Values[i] = ec._CreateUserPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userId":
+			out.Values[i] = ec._CreateUserPayload_userId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -48,6 +48,35 @@ func mutate[T any](ids *inputErrors, m mutation, write func() (T, error)) (T, []
 	return v, []*model.UserError{}, nil
 }
 
+// created is what a create answered: the new object's id whenever the write
+// landed, and the object read back, or why it could not be read back.
+type created[T any] struct {
+	ID      *string
+	Obj     T
+	ReadErr error
+}
+
+// create is mutate for creates: once the write has landed (write returned
+// an id), an error reading the object back goes to ReadErr, for the
+// object's field, and the payload still carries the id.
+func create[T any](ids *inputErrors, m mutation, write func() (int, T, error)) (created[T], []*model.UserError, error) {
+	var c created[T]
+	if ids.failed() {
+		return c, ids.errs, nil
+	}
+	id, obj, err := write()
+	if id != 0 {
+		c.ID = idPtr(id)
+		c.Obj, c.ReadErr = obj, err
+		return c, []*model.UserError{}, nil
+	}
+	if err != nil {
+		uerrs, err := m.userErrors(err)
+		return c, uerrs, err
+	}
+	return c, []*model.UserError{}, nil
+}
+
 // userErrorRenames map FreeScout's body parameter names onto the GraphQL
 // input's names.
 var userErrorRenames = map[string]string{
@@ -80,6 +109,10 @@ func (m mutation) inputPath(p string) []string {
 // the input (400, 404, 409, and the session's own not-found answers about
 // input fields); any other error is returned.
 func (m mutation) userErrors(err error) ([]*model.UserError, error) {
+	var ie *errcode.InputError
+	if errors.As(err, &ie) {
+		return []*model.UserError{{Field: ie.Field, Message: ie.Message, Code: string(ie.Code)}}, nil
+	}
 	if e := errcode.As(err); e != nil && e.Code == errcode.NotFound {
 		path := e.Field
 		if path == nil {

@@ -73,12 +73,15 @@ type Reads interface {
 
 // Writes are the session's writes. Each reads the object back fresh, with
 // embed where it is a conversation. A create's id is set whenever the write
-// landed, even when err reports that reading the object back failed.
+// landed, even when err reports that reading the object back failed
+// (errcode.Landed); a create happens at most once per idempotency key (""
+// for none), and one whose answer was lost is looked for in FreeScout
+// before it is reported as failed.
 type Writes interface {
 	// Forget drops what the session has read, before a mutation, so that
 	// its payload shows FreeScout as it stands after the write.
 	Forget()
-	CreateConversation(ctx context.Context, in *upstream.NewConversation, embed []string) (int, *upstream.Conversation, error)
+	CreateConversation(ctx context.Context, in *upstream.NewConversation, embed []string, idempotencyKey string) (int, *upstream.Conversation, error)
 	UpdateConversation(ctx context.Context, id int, in *upstream.ConversationUpdate, embed []string) (*upstream.Conversation, error)
 	DeleteConversation(ctx context.Context, id int) error
 	// UpdateConversationCustomFields writes custom fields as clients give
@@ -88,13 +91,13 @@ type Writes interface {
 	UpdateConversationTags(ctx context.Context, id int, tags []string, embed []string) (*upstream.Conversation, error)
 	// CreateThread returns the new thread's id and its conversation, read
 	// back with its threads.
-	CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string) (int, *upstream.Conversation, error)
-	CreateCustomer(ctx context.Context, in *upstream.NewCustomer) (int, *upstream.Customer, error)
+	CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string, idempotencyKey string) (int, *upstream.Conversation, error)
+	CreateCustomer(ctx context.Context, in *upstream.NewCustomer, idempotencyKey string) (int, *upstream.Customer, error)
 	UpdateCustomer(ctx context.Context, id int, in *upstream.CustomerUpdate) (*upstream.Customer, error)
 	UpdateCustomerFields(ctx context.Context, id int, fields []upstream.CustomerFieldWrite) (*upstream.Customer, error)
-	CreateUser(ctx context.Context, in *upstream.NewUser) (int, *upstream.User, error)
+	CreateUser(ctx context.Context, in *upstream.NewUser, idempotencyKey string) (int, *upstream.User, error)
 	DeleteUser(ctx context.Context, id int, in *upstream.UserDelete) error
-	CreateWebhook(ctx context.Context, in *upstream.NewWebhook) (int, error)
+	CreateWebhook(ctx context.Context, in *upstream.NewWebhook, idempotencyKey string) (int, error)
 	DeleteWebhook(ctx context.Context, id int) error
 }
 

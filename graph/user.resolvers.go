@@ -28,14 +28,14 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 		AlternateEmails: deref(input.AlternateEmails), JobTitle: deref(input.JobTitle), Phone: deref(input.Phone),
 		Timezone: deref(input.Timezone), PhotoURL: deref(input.PhotoURL),
 	}
-	u, uerrs, err := mutate(&ids, mutation{}, func() (*model.User, error) {
-		_, u, err := session(ctx).CreateUser(ctx, in)
+	u, uerrs, err := create(&ids, mutation{}, func() (int, *model.User, error) {
+		id, u, err := session(ctx).CreateUser(ctx, in, deref(input.IdempotencyKey))
 		if u == nil {
-			return nil, err
+			return id, nil, err
 		}
-		return toUser(u), err
+		return id, toUser(u), err
 	})
-	return &model.CreateUserPayload{User: u, UserErrors: uerrs}, err
+	return &model.CreateUserPayload{UserID: u.ID, Created: u.Obj, ReadErr: u.ReadErr, UserErrors: uerrs}, err
 }
 
 // DeleteUser is the resolver for the deleteUser field.

@@ -28,7 +28,7 @@ func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.Create
 		events = append(events, webhookEventWire(e))
 	}
 	hook, uerrs, err := mutate(&ids, mutation{}, func() (*model.Webhook, error) {
-		newID, err := session(ctx).CreateWebhook(ctx, &upstream.NewWebhook{URL: input.URL, Events: events})
+		newID, err := session(ctx).CreateWebhook(ctx, &upstream.NewWebhook{URL: input.URL, Events: events}, deref(input.IdempotencyKey))
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,11 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/cache"
@@ -219,7 +221,7 @@ func TestRestrictedCaller(t *testing.T) {
 	if ce := errcode.As(err); ce == nil || ce.Code != errcode.NotFound || !slices.Equal(ce.Field, []string{"conversationId"}) {
 		t.Errorf("tags of a foreign conversation: err %v, want NOT_FOUND at conversationId", err)
 	}
-	_, _, err = s.CreateConversation(ctx, &upstream.NewConversation{MailboxID: 2}, nil)
+	_, _, err = s.CreateConversation(ctx, &upstream.NewConversation{MailboxID: 2}, nil, "")
 	if ce := errcode.As(err); ce == nil || ce.Code != errcode.NotFound || !slices.Equal(ce.Field, []string{"mailboxId"}) {
 		t.Errorf("create in mailbox 2: err %v, want NOT_FOUND at mailboxId", err)
 	}
@@ -306,7 +308,7 @@ func TestWritesDropWhatTheyMakeStale(t *testing.T) {
 func TestReadBackFailureIsMarkedLanded(t *testing.T) {
 	e := newEnv(t, session.Options{})
 	e.emu.InjectFault("GET /api/customers/{id}", emulator.Fault{Status: 503})
-	id, c, err := e.session(t, nil).CreateCustomer(t.Context(), &upstream.NewCustomer{FirstName: "Landed", Emails: []upstream.EntryInput{{Value: "landed@example.org"}}})
+	id, c, err := e.session(t, nil).CreateCustomer(t.Context(), &upstream.NewCustomer{FirstName: "Landed", Emails: []upstream.EntryInput{{Value: "landed@example.org"}}}, "")
 	if !errors.Is(err, errcode.Landed) || id == 0 || c != nil {
 		t.Errorf("id %d, customer %v, err %v; want the new id and an error marked Landed", id, c, err)
 	}
@@ -322,4 +324,105 @@ func TestNoCallerIsABug(t *testing.T) {
 		}
 	}()
 	e.factory.New(context.Background())
+}
+
+// newConversation is a create that the emulator accepts.
+func newConversation(subject string) *upstream.NewConversation {
+	return &upstream.NewConversation{
+		Type: "email", MailboxID: 1, Subject: subject,
+		Customer: upstream.CustomerRef{Email: "once@example.org"},
+		Threads:  []upstream.NewThread{{Type: "customer", Text: "hello", Customer: &upstream.CustomerRef{Email: "once@example.org"}}},
+	}
+}
+
+// conversationsWith counts the conversations of mailbox 1 with subject.
+func conversationsWith(t *testing.T, e *env, subject string) int {
+	t.Helper()
+	items, _, err := e.client.Conversations.List(t.Context(), &upstream.ConversationListOptions{
+		ListOptions: upstream.ListOptions{PageSize: 100}, MailboxIDs: []int{1}, Subject: subject,
+		Statuses: []string{"active", "pending", "closed", "spam"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range items {
+		if c.Subject == subject {
+			n++
+		}
+	}
+	return n
+}
+
+// TestIdempotencyKeys: a repeat with the same key writes nothing and gets
+// the first outcome; the same key with another input is a CONFLICT.
+func TestIdempotencyKeys(t *testing.T) {
+	e := newEnv(t, session.Options{})
+	id1, _, err := e.session(t, nil).CreateConversation(t.Context(), newConversation("Key once"), nil, "k-1")
+	if err != nil || id1 == 0 {
+		t.Fatalf("first create: %d, %v", id1, err)
+	}
+	id2, c, err := e.session(t, nil).CreateConversation(t.Context(), newConversation("Key once"), nil, "k-1")
+	if err != nil || id2 != id1 || c == nil || c.ID != id1 {
+		t.Fatalf("repeat: id %d (first %d), err %v", id2, id1, err)
+	}
+	if n := e.emu.Count("POST /api/conversations"); n != 1 || conversationsWith(t, e, "Key once") != 1 {
+		t.Errorf("%d creates sent, want 1", n)
+	}
+	_, _, err = e.session(t, nil).CreateConversation(t.Context(), newConversation("Another subject"), nil, "k-1")
+	var ie *errcode.InputError
+	if !errors.As(err, &ie) || ie.Code != errcode.Conflict {
+		t.Errorf("reused key: err %v, want a CONFLICT input error", err)
+	}
+	// Another caller's key of the same name is its own.
+	other := &auth.Caller{ID: "token:other", Scopes: auth.AllScopes}
+	if id, _, err := e.session(t, other).CreateConversation(t.Context(), newConversation("Key once"), nil, "k-1"); err != nil || id == id1 {
+		t.Errorf("another caller's k-1: id %d (first %d), err %v; want a create of its own", id, id1, err)
+	}
+}
+
+// TestLostAnswersAreFoundOut: a create whose answer is lost after it landed
+// (a 502 from a proxy, a timeout) is found in FreeScout and answered with its
+// id; one that did not land fails, and its key may be used again.
+func TestLostAnswersAreFoundOut(t *testing.T) {
+	for _, f := range []emulator.Fault{{Land: true, Status: 502}, {Land: true, Hang: true}} {
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
+			e := newEnv(t, session.Options{})
+			e.emu.InjectFault("POST /api/conversations", emulator.Fault{Land: true, Status: f.Status, Hang: f.Hang, Times: 1})
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			if f.Hang {
+				// The write's own deadline runs out; the search for it
+				// has one of its own.
+				var cancelWrite context.CancelFunc
+				ctx, cancelWrite = context.WithTimeout(ctx, time.Second)
+				defer cancelWrite()
+			}
+			id, _, err := e.session(t, nil).CreateConversation(ctx, newConversation("Lost answer"), nil, "k-lost")
+			if id == 0 {
+				t.Fatalf("id 0, err %v; want the landed conversation's id", err)
+			}
+			if n := conversationsWith(t, e, "Lost answer"); n != 1 {
+				t.Errorf("%d conversations, want 1", n)
+			}
+			// The client retries with its key: the same id, nothing written.
+			again, _, err := e.session(t, nil).CreateConversation(t.Context(), newConversation("Lost answer"), nil, "k-lost")
+			if err != nil || again != id || e.emu.Count("POST /api/conversations") != 1 {
+				t.Errorf("retry: id %d (want %d), err %v, creates sent %d", again, id, err, e.emu.Count("POST /api/conversations"))
+			}
+		})
+	}
+	t.Run("did not land", func(t *testing.T) {
+		e := newEnv(t, session.Options{})
+		e.emu.InjectFault("POST /api/conversations", emulator.Fault{Status: 502, Times: 1})
+		if _, _, err := e.session(t, nil).CreateConversation(t.Context(), newConversation("Never landed"), nil, "k-no"); !errors.Is(err, upstream.ErrUnavailable) {
+			t.Fatalf("err %v, want unavailable", err)
+		}
+		if id, _, err := e.session(t, nil).CreateConversation(t.Context(), newConversation("Never landed"), nil, "k-no"); err != nil || id == 0 {
+			t.Fatalf("retry with the same key: %d, %v; want it written", id, err)
+		}
+		if n := conversationsWith(t, e, "Never landed"); n != 1 {
+			t.Errorf("%d conversations, want 1", n)
+		}
+	})
 }

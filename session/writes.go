@@ -23,14 +23,16 @@ import (
 // and the gateway's own; entries that callers with their own FreeScout key
 // cached under their namespaces live out their DirectoryTTL.
 
-// CreateConversation creates a conversation and reads it back with embed.
-// id is the new conversation's id whenever the write landed, even when err
-// reports that reading it back failed.
-func (s *Session) CreateConversation(ctx context.Context, in *upstream.NewConversation, embed []string) (id int, c *upstream.Conversation, err error) {
+// CreateConversation creates a conversation, once per idempotency key (""
+// for none; see idempotency.go), and reads it back with embed. id is the new
+// conversation's id whenever the write landed, even when err reports that
+// reading it back failed.
+func (s *Session) CreateConversation(ctx context.Context, in *upstream.NewConversation, embed []string, key string) (id int, c *upstream.Conversation, err error) {
 	if !s.caller.SeesMailbox(in.MailboxID) {
 		return 0, nil, notFoundAt("mailbox", in.MailboxID, "mailboxId")
 	}
-	id, err = s.client.Conversations.Create(ctx, in)
+	id, err = s.create(ctx, creation{kind: "conversation", key: key, input: in, landed: s.conversationLanded(in),
+		write: func(ctx context.Context) (int, error) { return s.client.Conversations.Create(ctx, in) }})
 	if err != nil {
 		if len(in.CustomFields) > 0 && errors.Is(err, upstream.ErrBadRequest) {
 			// FreeScout disagrees with the cached definitions: drop them.
@@ -100,14 +102,21 @@ func (s *Session) UpdateConversationTags(ctx context.Context, id int, tags []str
 	return s.readConversation(ctx, id, embed)
 }
 
-// CreateThread adds a thread to a conversation and reads the conversation
-// back with embed and its threads. threadID is the new thread's id whenever
-// the write landed, even when err reports that reading it back failed.
-func (s *Session) CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string) (threadID int, c *upstream.Conversation, err error) {
+// CreateThread adds a thread to a conversation, once per idempotency key,
+// and reads the conversation back with embed and its threads. threadID is
+// the new thread's id whenever the write landed, even when err reports that
+// reading it back failed.
+func (s *Session) CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string, key string) (threadID int, c *upstream.Conversation, err error) {
 	if err := s.checkConversation(ctx, conversationID, "conversationId"); err != nil {
 		return 0, nil, err
 	}
-	threadID, err = s.client.Conversations.CreateThread(ctx, conversationID, in)
+	threadID, err = s.create(ctx, creation{kind: "thread", key: key, input: struct {
+		Conversation int
+		Thread       *upstream.NewThread
+	}{conversationID, in}, landed: s.threadLanded(conversationID, in),
+		write: func(ctx context.Context) (int, error) {
+			return s.client.Conversations.CreateThread(ctx, conversationID, in)
+		}})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -118,11 +127,13 @@ func (s *Session) CreateThread(ctx context.Context, conversationID int, in *upst
 	return threadID, c, err
 }
 
-// CreateCustomer creates a customer and reads it back. id is the new
-// customer's id whenever the write landed, even when err reports that
-// reading it back failed.
-func (s *Session) CreateCustomer(ctx context.Context, in *upstream.NewCustomer) (id int, c *upstream.Customer, err error) {
-	if id, err = s.client.Customers.Create(ctx, in); err != nil {
+// CreateCustomer creates a customer, once per idempotency key, and reads it
+// back. id is the new customer's id whenever the write landed, even when err
+// reports that reading it back failed.
+func (s *Session) CreateCustomer(ctx context.Context, in *upstream.NewCustomer, key string) (id int, c *upstream.Customer, err error) {
+	id, err = s.create(ctx, creation{kind: "customer", key: key, input: in, landed: s.customerLanded(in),
+		write: func(ctx context.Context) (int, error) { return s.client.Customers.Create(ctx, in) }})
+	if err != nil {
 		return 0, nil, err
 	}
 	c, err = s.readCustomer(ctx, id)
@@ -146,11 +157,13 @@ func (s *Session) UpdateCustomerFields(ctx context.Context, id int, fields []ups
 	return s.readCustomer(ctx, id)
 }
 
-// CreateUser creates a user and reads it back. id is the new user's id
-// whenever the write landed, even when err reports that reading it back
-// failed.
-func (s *Session) CreateUser(ctx context.Context, in *upstream.NewUser) (id int, u *upstream.User, err error) {
-	if id, err = s.client.Users.Create(ctx, in); err != nil {
+// CreateUser creates a user, once per idempotency key, and reads it back. id
+// is the new user's id whenever the write landed, even when err reports that
+// reading it back failed.
+func (s *Session) CreateUser(ctx context.Context, in *upstream.NewUser, key string) (id int, u *upstream.User, err error) {
+	id, err = s.create(ctx, creation{kind: "user", key: key, input: in, landed: s.userLanded(in),
+		write: func(ctx context.Context) (int, error) { return s.client.Users.Create(ctx, in) }})
+	if err != nil {
 		return 0, nil, err
 	}
 	s.invalidate(ctx, keys.users)
@@ -167,9 +180,11 @@ func (s *Session) DeleteUser(ctx context.Context, id int, in *upstream.UserDelet
 	return nil
 }
 
-// CreateWebhook registers a webhook and returns its id.
-func (s *Session) CreateWebhook(ctx context.Context, in *upstream.NewWebhook) (int, error) {
-	return s.client.Webhooks.Create(ctx, in)
+// CreateWebhook registers a webhook, once per idempotency key, and returns
+// its id.
+func (s *Session) CreateWebhook(ctx context.Context, in *upstream.NewWebhook, key string) (int, error) {
+	return s.create(ctx, creation{kind: "webhook", key: key, input: in, landed: s.webhookLanded(in),
+		write: func(ctx context.Context) (int, error) { return s.client.Webhooks.Create(ctx, in) }})
 }
 
 // DeleteWebhook deletes a webhook.

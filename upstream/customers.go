@@ -41,6 +41,8 @@ type NewCustomer struct {
 	Phones         []EntryInput  `json:"phones,omitempty"`
 	SocialProfiles []EntryInput  `json:"socialProfiles,omitempty"`
 	Websites       []EntryInput  `json:"websites,omitempty"`
+	// Email is current FreeScout's convenience for one email (beside Emails).
+	Email string `json:"email,omitempty"`
 }
 
 // CustomerUpdate is the body of PUT /api/customers/{id}. Nil fields are left

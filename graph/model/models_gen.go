@@ -195,14 +195,10 @@ type CreateConversationInput struct {
 	CreatedAt *time.Time `json:"createdAt,omitempty"`
 	// Closing time, for imported closed conversations.
 	ClosedAt *time.Time `json:"closedAt,omitempty"`
-}
-
-// Result of `createConversation`.
-type CreateConversationPayload struct {
-	// The new conversation; null when nothing was created.
-	Conversation *Conversation `json:"conversation,omitempty"`
-	// Why nothing was created; empty on success.
-	UserErrors []*UserError `json:"userErrors"`
+	// Makes the create happen at most once: a repeat with the same key (by the same caller, within
+	// 24 hours) returns the first outcome and writes nothing. Use a new random key per create, and the
+	// same key when retrying it. A key reused with another input is a CONFLICT userError.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Input of `createCustomer`.
@@ -233,14 +229,10 @@ type CreateCustomerInput struct {
 	SocialProfiles []*ContactEntryInput `json:"socialProfiles,omitempty"`
 	// Websites.
 	Websites []*ContactEntryInput `json:"websites,omitempty"`
-}
-
-// Result of `createCustomer`.
-type CreateCustomerPayload struct {
-	// The new customer; null when nothing was created.
-	Customer *Customer `json:"customer,omitempty"`
-	// Why nothing was created; empty on success.
-	UserErrors []*UserError `json:"userErrors"`
+	// Makes the create happen at most once: a repeat with the same key (by the same caller, within
+	// 24 hours) returns the first outcome and writes nothing. Use a new random key per create, and the
+	// same key when retrying it. A key reused with another input is a CONFLICT userError.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Input of `createThread`.
@@ -269,16 +261,10 @@ type CreateThreadInput struct {
 	CreatedAt *time.Time `json:"createdAt,omitempty"`
 	// Files to attach.
 	Attachments []*AttachmentInput `json:"attachments,omitempty"`
-}
-
-// Result of `createThread`.
-type CreateThreadPayload struct {
-	// The new thread; null when nothing was created.
-	Thread *Thread `json:"thread,omitempty"`
-	// The conversation as it now stands.
-	Conversation *Conversation `json:"conversation,omitempty"`
-	// Why nothing was created; empty on success.
-	UserErrors []*UserError `json:"userErrors"`
+	// Makes the create happen at most once: a repeat with the same key (by the same caller, within
+	// 24 hours) returns the first outcome and writes nothing. Use a new random key per create, and the
+	// same key when retrying it. A key reused with another input is a CONFLICT userError.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Input of `createUser`.
@@ -301,14 +287,10 @@ type CreateUserInput struct {
 	Timezone *string `json:"timezone,omitempty"`
 	// URL of the photo.
 	PhotoURL *string `json:"photoUrl,omitempty"`
-}
-
-// Result of `createUser`.
-type CreateUserPayload struct {
-	// The new user; null when nothing was created.
-	User *User `json:"user,omitempty"`
-	// Why nothing was created; empty on success.
-	UserErrors []*UserError `json:"userErrors"`
+	// Makes the create happen at most once: a repeat with the same key (by the same caller, within
+	// 24 hours) returns the first outcome and writes nothing. Use a new random key per create, and the
+	// same key when retrying it. A key reused with another input is a CONFLICT userError.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Input of `createWebhook`.
@@ -317,6 +299,10 @@ type CreateWebhookInput struct {
 	URL string `json:"url"`
 	// The events to call it for (at least one).
 	Events []WebhookEvent `json:"events"`
+	// Makes the create happen at most once: a repeat with the same key (by the same caller, within
+	// 24 hours) returns the first outcome and writes nothing. Use a new random key per create, and the
+	// same key when retrying it. A key reused with another input is a CONFLICT userError.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Result of `createWebhook`.

@@ -164,6 +164,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
 		if waitUntil(r.Context(), due) {
+			if f.Land {
+				e.answer(&heldAnswer{header: http.Header{}}, r, rt, id) // the answer is lost
+			}
 			applyFault(w, r, f)
 		}
 		return

@@ -21,6 +21,10 @@ type Fault struct {
 	// Times limits the fault to the next Times matching requests; zero or less applies it
 	// until ClearFaults.
 	Times int
+	// Land serves the request as usual first (a write takes effect, webhooks fire) and
+	// then gives the fault instead of the answer: an answer lost on its way back, as when
+	// FreeScout's proxy times out after FreeScout wrote.
+	Land bool
 }
 
 // InjectFault gives f to every request whose method and URL path match pattern.
