@@ -26,6 +26,7 @@ type config struct {
 	apiKey       string
 	listen       string
 	redisURL     string
+	redisPrefix  string
 	demo         bool
 	concurrency  int           // bound on requests in flight to FreeScout
 	cacheTTL     time.Duration // custom-field definitions
@@ -55,6 +56,7 @@ var settings = []setting{
 	{"freescout-api-key", "FREESCOUT_API_KEY", "", "FreeScout API key (required unless --demo)"},
 	{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "address to listen on"},
 	{"redis-url", "REDIS_URL", "", "Redis URL for the shared cache; in-memory cache when empty"},
+	{"redis-prefix", "REDIS_PREFIX", "scoutgraph:v1:", "prefix of every Redis key: gateways of different FreeScout installs sharing a Redis need different ones"},
 	{"demo", "DEMO", "", "demo mode: serve the built-in FreeScout emulator's sample data (1/true)"},
 	{"upstream-concurrency", "UPSTREAM_CONCURRENCY", "64", "most requests in flight to FreeScout at once"},
 	{"cache-ttl", "CACHE_TTL", "10m", "how long custom-field definitions stay cached"},
@@ -118,7 +120,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
 	var cfg config
 	var err error
-	cfg.listen, cfg.redisURL = get("listen"), get("redis-url")
+	cfg.listen, cfg.redisURL, cfg.redisPrefix = get("listen"), get("redis-url"), get("redis-prefix")
+	if cfg.redisPrefix == "" || strings.ContainsAny(cfg.redisPrefix, " {}*?[]") {
+		return cfg, fmt.Errorf("REDIS_PREFIX / --redis-prefix: want a key prefix without spaces, braces or glob characters, got %q", cfg.redisPrefix)
+	}
 	if cfg.demo, err = parseBool(get("demo")); err != nil {
 		return cfg, fmt.Errorf("DEMO / --demo: %w", err)
 	}

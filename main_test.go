@@ -88,6 +88,23 @@ func TestRunBadConfig(t *testing.T) {
 		{"help", []string{"--help"}, base, "help"},
 		{"stray argument", []string{"--listen", "127.0.0.1:0", "extra"}, base, "extra"},
 		{"bad setting in demo mode", []string{"--demo", "--upstream-concurrency", "x"}, with("FREESCOUT_URL", ""), "UPSTREAM_CONCURRENCY"},
+		{"FREESCOUT_URL carrying the key", nil, with("FREESCOUT_URL", "http://fs.example/?api_key="+testKey), "FREESCOUT_URL"},
+		{"FREESCOUT_URL carrying the key, not http", nil, with("FREESCOUT_URL", "htp:/fs.example?api_key="+testKey), "FREESCOUT_URL"},
+		{"AUTH unknown", nil, with("AUTH", "magic"), "AUTH"},
+		{"AUTH=none beyond loopback", []string{"--listen", "0.0.0.0:8080"}, base, "AUTH"},
+		{"AUTH=tokens without a file", nil, with("AUTH", "tokens"), "AUTH_TOKENS_FILE"},
+		{"ALLOW_ANONYMOUS", nil, with("ALLOW_ANONYMOUS", "perhaps"), "ALLOW_ANONYMOUS"},
+		{"CORS_ORIGINS not an origin", nil, with("CORS_ORIGINS", "https://app.example/path"), "CORS_ORIGINS"},
+		{"MAX_DEPTH", nil, with("MAX_DEPTH", "0"), "MAX_DEPTH"},
+		{"MAX_COST", nil, with("MAX_COST", "lots"), "MAX_COST"},
+		{"RATE_LIMIT", nil, with("RATE_LIMIT", "fast"), "RATE_LIMIT"},
+		{"MAX_COST over RATE_LIMIT", nil, with("RATE_LIMIT", "100/min"), "MAX_COST"},
+		{"PERSISTED_QUERIES", nil, with("PERSISTED_QUERIES", "sometimes"), "PERSISTED_QUERIES"},
+		{"PERSISTED_QUERIES=only without a file", nil, with("PERSISTED_QUERIES", "only"), "PERSISTED_QUERIES_FILE"},
+		{"INTROSPECTION", nil, with("INTROSPECTION", "dunno"), "INTROSPECTION"},
+		{"REQUEST_TIMEOUT", nil, with("REQUEST_TIMEOUT", "0s"), "REQUEST_TIMEOUT"},
+		{"MAX_CONNECTIONS", nil, with("MAX_CONNECTIONS", "-1"), "MAX_CONNECTIONS"},
+		{"REDIS_PREFIX", nil, with("REDIS_PREFIX", "a b"), "REDIS_PREFIX"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +132,60 @@ func TestRunBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnonymousBeyondLoopback: AUTH=none listens beyond loopback only when
+// told to, in demo mode or with ALLOW_ANONYMOUS.
+func TestAnonymousBeyondLoopback(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--demo", "--listen", "0.0.0.0:0"}, nil},
+		{[]string{"--listen", "0.0.0.0:0", "--freescout-url", "http://127.0.0.1:1"}, map[string]string{"ALLOW_ANONYMOUS": "true", "FREESCOUT_API_KEY": testKey}},
+	} {
+		if _, err := parseConfig(tc.args, envOf(tc.env), io.Discard); err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+		}
+	}
+}
+
+// TestConnectionLimit: with every connection slot held by idle keep-alive
+// clients, a new client is still served: the longest idle one is closed to
+// make room, and the server never holds more than the bound.
+func TestConnectionLimit(t *testing.T) {
+	t.Parallel()
+	const bound = 20
+	limit := newConnLimit(bound)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	srv.Config.ConnState = limit.track
+	srv.Start()
+	t.Cleanup(srv.Close)
+	open := func() int {
+		limit.mu.Lock()
+		defer limit.mu.Unlock()
+		return len(limit.conns)
+	}
+	// 200 idle clients, each with a keep-alive connection of its own.
+	for i := range 200 {
+		c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+		res, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatalf("idle client %d: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		defer c.CloseIdleConnections()
+		if n := open(); n > bound {
+			t.Fatalf("after %d clients the server holds %d connections, bound %d", i+1, n, bound)
+		}
+	}
+	res, err := (&http.Client{Transport: &http.Transport{}}).Get(srv.URL)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("a new client: %v", err)
+	}
+	res.Body.Close()
 }
 
 // TestRunSubcommands covers schema, version and unknown commands.

@@ -101,7 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer stopDemo()
 	}
 	gw, err := gateway.New(ctx, gateway.Config{
-		FreeScoutURL: cfg.freescoutURL, APIKey: cfg.apiKey, RedisURL: cfg.redisURL,
+		FreeScoutURL: cfg.freescoutURL, APIKey: cfg.apiKey, RedisURL: cfg.redisURL, CachePrefix: cfg.redisPrefix,
 		Concurrency: cfg.concurrency, CacheTTL: cfg.cacheTTL, Timeout: cfg.timeout,
 		Auth: cfg.auth, CORSOrigins: cfg.corsOrigins, MaxDepth: cfg.maxDepth, MaxCost: cfg.maxCost,
 		RateLimit: cfg.rateLimit, Persisted: cfg.persisted, PersistedFile: cfg.persistedFile,

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 )
 
@@ -45,7 +47,25 @@ type jwtVerifier struct {
 	scopesClaim    string
 	mailboxesClaim string
 	stop           context.CancelFunc
+	// verified are tokens already verified (by hash): a signature check
+	// costs tens of microseconds and a client sends the same token with
+	// every request. An entry serves only until the token expires and
+	// while the JWKS still has its key, so rotation takes effect at once.
+	verified *expirable.LRU[[sha256.Size]byte, verifiedJWT]
 }
+
+// verifiedJWT is a token that verified: its caller, expiry and key.
+type verifiedJWT struct {
+	caller *Caller
+	exp    time.Time
+	kid    string
+}
+
+// Bounds of the verified-token cache.
+const (
+	verifiedJWTs   = 10000
+	verifiedJWTTTL = 5 * time.Minute
+)
 
 // checkJWKSURL reports whether s is an absolute http(s) URL with a host.
 func checkJWKSURL(s string) error {
@@ -105,7 +125,8 @@ func newJWTVerifier(ctx context.Context, cfg Config, log *slog.Logger) (*jwtVeri
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
 	return &jwtVerifier{
-		keys: kf,
+		keys:     kf,
+		verified: expirable.NewLRU[[sha256.Size]byte, verifiedJWT](verifiedJWTs, nil, verifiedJWTTTL),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods(asymmetricAlgs()),
 			jwt.WithIssuer(cfg.Issuer),
@@ -131,30 +152,51 @@ func (v *jwtVerifier) close() { v.stop() }
 
 // verify checks raw and returns its caller.
 func (v *jwtVerifier) verify(ctx context.Context, raw string) (*Caller, error) {
+	sum := sha256.Sum256([]byte(raw))
+	if e, ok := v.verified.Get(sum); ok {
+		if _, err := v.keys.Storage().KeyRead(ctx, e.kid); err == nil && time.Now().Before(e.exp) {
+			return e.caller, nil
+		}
+		v.verified.Remove(sum)
+	}
+	c, token, claims, err := v.check(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		if kid, ok := token.Header["kid"].(string); ok && kid != "" {
+			v.verified.Add(sum, verifiedJWT{caller: c, exp: exp.Time, kid: kid})
+		}
+	}
+	return c, nil
+}
+
+// check verifies raw against the JWKS and reads its caller.
+func (v *jwtVerifier) check(ctx context.Context, raw string) (*Caller, *jwt.Token, jwt.MapClaims, error) {
 	claims := jwt.MapClaims{}
 	token, err := v.parser.ParseWithClaims(raw, claims, v.keys.KeyfuncCtx(ctx))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("jwt: %w", context.Cause(ctx))
+			return nil, nil, nil, fmt.Errorf("jwt: %w", context.Cause(ctx))
 		}
-		return nil, v.explain(ctx, token, claims, err)
+		return nil, nil, nil, v.explain(ctx, token, claims, err)
 	}
 	sub, err := claims.GetSubject()
 	if err != nil {
-		return nil, unauthenticated("jwt sub claim is not a string")
+		return nil, nil, nil, unauthenticated("jwt sub claim is not a string")
 	}
 	if sub == "" {
-		return nil, unauthenticated("jwt has no sub claim")
+		return nil, nil, nil, unauthenticated("jwt has no sub claim")
 	}
 	scopes, err := jwtScopes(claims, v.scopesClaim)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	mailboxes, err := jwtMailboxes(claims, v.mailboxesClaim)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	return &Caller{ID: "jwt:" + sub, Scopes: scopes, MailboxIDs: mailboxes}, nil
+	return &Caller{ID: "jwt:" + sub, Scopes: scopes, MailboxIDs: mailboxes}, token, claims, nil
 }
 
 // explain says why the parser refused a token, without the token.

@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintln(stderr, "building the gateway...")
-	bin, err := buildGateway(ctx, tmp)
+	bin, err := gatewaytest.BuildBinary(ctx, tmp)
 	if err != nil {
 		return err
 	}
@@ -239,12 +239,12 @@ func measure(ctx context.Context, o options, bin string, up *gatewaytest.Upstrea
 		r.restLatencies = append(r.restLatencies, d)
 	}
 
-	gw, err := startGateway(ctx, bin, up.URL, gatewaytest.APIKey)
+	gw, err := gatewaytest.StartProcess(ctx, bin, "FREESCOUT_URL="+up.URL, "FREESCOUT_API_KEY="+gatewaytest.APIKey, "LOG_LEVEL=warn")
 	if err != nil {
 		return r, err
 	}
-	defer gw.stop()
-	env := &gatewaytest.Env{Upstream: up, URL: gw.url}
+	defer gw.Stop()
+	env := &gatewaytest.Env{Upstream: up, URL: gw.URL}
 	ask := func() (queries.Cost, time.Duration, error) {
 		var d time.Duration
 		c, err := queries.Measure(up, func() error {
@@ -254,7 +254,7 @@ func measure(ctx context.Context, o options, bin string, up *gatewaytest.Upstrea
 			return err
 		})
 		if err != nil {
-			err = fmt.Errorf("%w\ngateway log:\n%s", err, gw.logs.Bytes())
+			err = fmt.Errorf("%w\ngateway log:\n%s", err, gw.Logs())
 		}
 		return c, d, err
 	}
@@ -264,7 +264,7 @@ func measure(ctx context.Context, o options, bin string, up *gatewaytest.Upstrea
 	if r.warm, _, err = ask(); err != nil {
 		return r, err
 	}
-	pid := gw.cmd.Process.Pid
+	pid := gw.Pid()
 	sched0, stat0, err := cpuTime(pid)
 	if err != nil {
 		return r, err

@@ -5,6 +5,8 @@
 //   SCOUTGRAPH_URL=http://127.0.0.1:8080 npm run clients
 import { ApolloClient, HttpLink, InMemoryCache, gql as apolloGql } from '@apollo/client/core';
 import { Client as UrqlClient, cacheExchange, fetchExchange, gql as urqlGql } from '@urql/core';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { createHash } from 'node:crypto';
 import { GraphQLClient } from 'graphql-request';
 import { baseURL, run } from './lib.mjs';
 
@@ -48,6 +50,40 @@ const clients = {
     const m = await client.mutate({ mutation: apolloGql(MUTATION) });
     if (m.error) throw m.error;
     return [checkQuery(q.data), checkMutation(m.data)];
+  },
+
+  // Apollo's automatic persisted queries: the link sends the query's hash only; the gateway
+  // answers PERSISTED_QUERY_NOT_FOUND the first time, the link sends hash and query, and
+  // from then on (from any client) the hash alone runs it.
+  async '@apollo/client persisted queries'(endpoint) {
+    const sha256 = (q) => createHash('sha256').update(q).digest('hex');
+    const sent = [];
+    const recording = (input, init) => {
+      const body = JSON.parse(init.body);
+      sent.push({ hashed: !!body.extensions?.persistedQuery, withQuery: typeof body.query === 'string' });
+      return fetch(input, init);
+    };
+    // A query no other run has registered, so the first request is a miss.
+    const query = apolloGql(`query PersistedE2E${Date.now()} { conversations(first: 2) { totalCount } }`);
+    const newClient = () =>
+      new ApolloClient({
+        link: new PersistedQueryLink({ sha256 }).concat(new HttpLink({ uri: endpoint, fetch: recording })),
+        cache: new InMemoryCache(),
+      });
+    const first = await newClient().query({ query, fetchPolicy: 'network-only' });
+    if (first.error) throw first.error;
+    const second = await newClient().query({ query, fetchPolicy: 'network-only' });
+    if (second.error) throw second.error;
+    const want = [
+      { hashed: true, withQuery: false }, // the miss
+      { hashed: true, withQuery: true }, // registered
+      { hashed: true, withQuery: false }, // a new client: the hash alone runs it
+    ];
+    if (JSON.stringify(sent) !== JSON.stringify(want)) {
+      throw new Error(`requests ${JSON.stringify(sent)}, want ${JSON.stringify(want)}`);
+    }
+    if (!(second.data?.conversations?.totalCount > 0)) throw new Error(`answer ${JSON.stringify(second.data)}`);
+    return [`hash only → PERSISTED_QUERY_NOT_FOUND → hash and query → hash only: totalCount ${second.data.conversations.totalCount}`];
   },
 
   async '@urql/core'(endpoint) {

@@ -167,14 +167,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		Sessions: graph.SessionFactoryFunc(func(ctx context.Context) graph.Session { return sessions.New(ctx) }),
 		Logger:   logger,
 	}
-	pipe := &pipeline{
-		limits: Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost, Introspection: !cfg.DisableIntrospection},
-		rate:   rate,
-		facts: func(c *auth.Caller) graph.Facts {
+	pipe := newPipeline(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost, Introspection: !cfg.DisableIntrospection}, rate,
+		func(c *auth.Caller) graph.Facts {
 			return graph.Facts{Mailboxes: sessions.KnownMailboxes(c), UserPages: sessions.KnownUserPages(c)}
-		},
-		logger: logger,
-	}
+		}, logger)
 	a.handler = NewServer(logger, m, server{
 		resolver: resolver, pipeline: pipe, persisted: persist, auth: a.auth,
 		cors: cfg.CORSOrigins, requestTimeout: cfg.RequestTimeout, ready: a.ready,

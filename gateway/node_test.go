@@ -3,12 +3,17 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/scoutgraph/scoutgraph/auth"
+	"github.com/scoutgraph/scoutgraph/auth/authtest"
+	"github.com/scoutgraph/scoutgraph/gateway"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
 	"github.com/scoutgraph/scoutgraph/graphiql"
 )
@@ -44,13 +49,20 @@ func requireNode(t *testing.T, needBrowser bool) string {
 
 // runNode runs one e2e script against a fresh gateway over the emulator.
 func runNode(t *testing.T, script string, needBrowser bool) {
+	runNodeOn(t, gatewaytest.Start(t, gatewaytest.Options{}), script, needBrowser)
+}
+
+// runNodeOn runs one e2e script against env's gateway, with extra
+// environment variables ("NAME=value").
+func runNodeOn(t *testing.T, env *gatewaytest.Env, script string, needBrowser bool, extra ...string) {
+	t.Helper()
 	dir := requireNode(t, needBrowser)
-	env := gatewaytest.Start(t, gatewaytest.Options{})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SCOUTGRAPH_URL="+env.URL, "SCREENSHOT_DIR="+filepath.Join(dir, "out"))
+	cmd.Env = append(cmd.Env, extra...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -70,5 +82,28 @@ func TestGraphQLOverHTTPAudit(t *testing.T) { runNode(t, "audit.mjs", false) }
 func TestGraphiQLInBrowser(t *testing.T) { runNode(t, "browser.mjs", true) }
 
 // TestFrontendClients runs a query and a mutation with @apollo/client,
-// @urql/core and graphql-request.
+// @urql/core and graphql-request, and Apollo Client's persisted-queries
+// link (APQ).
 func TestFrontendClients(t *testing.T) { runNode(t, "clients.mjs", false) }
+
+// TestCORSInBrowser: Chromium, on a page of an allowed origin (as a Vite
+// dev server would serve it), calls the gateway with a bearer token and
+// gets the answer; on a page of another origin it is refused.
+func TestCORSInBrowser(t *testing.T) {
+	requireNode(t, true)
+	page := func() *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte("<!doctype html><title>frontend</title><p>a frontend page"))
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	allowed, refused := page(), page()
+	path, tokens := authtest.TokensFile(t, authtest.TokenCaller{Name: "frontend", Scopes: []auth.Scope{auth.ScopeRead}})
+	env := gatewaytest.Start(t, gatewaytest.Options{Configure: func(c *gateway.Config) {
+		c.CORSOrigins = []string{allowed.URL}
+		c.Auth = auth.Config{Modes: []auth.Mode{auth.ModeTokens}, TokensFile: path}
+	}})
+	runNodeOn(t, env, "cors.mjs", true, "ALLOWED_PAGE="+allowed.URL+"/", "REFUSED_PAGE="+refused.URL+"/", "TOKEN="+tokens["frontend"])
+}

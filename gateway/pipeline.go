@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -73,6 +75,18 @@ type pipeline struct {
 	rate   ratelimit.Limiter
 	facts  func(*auth.Caller) graph.Facts
 	logger *slog.Logger
+	// vetted are the documents (by hash) that passed the bounds, so that a
+	// client's repeated operations are not parsed twice each time.
+	vetted *lru.Cache[[sha256.Size]byte, struct{}]
+}
+
+// vettedDocuments is how many documents the pipeline remembers as within
+// its bounds.
+const vettedDocuments = 2048
+
+func newPipeline(limits Limits, rate ratelimit.Limiter, facts func(*auth.Caller) graph.Facts, logger *slog.Logger) *pipeline {
+	vetted, _ := lru.New[[sha256.Size]byte, struct{}](vettedDocuments) // only a non-positive size fails
+	return &pipeline{limits: limits, rate: rate, facts: facts, logger: logger, vetted: vetted}
 }
 
 var (
@@ -106,6 +120,10 @@ func (p *pipeline) MutateOperationParameters(_ context.Context, params *graphql.
 	if params.Query == "" {
 		return nil
 	}
+	sum := sha256.Sum256([]byte(params.Query))
+	if p.vetted.Contains(sum) {
+		return nil
+	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, maxTokens)
 	if err != nil {
 		var ge *gqlerror.Error
@@ -117,6 +135,7 @@ func (p *pipeline) MutateOperationParameters(_ context.Context, params *graphql.
 	if msg := documentBounds(doc); msg != "" {
 		return pipelineError(errcode.New(errcode.QueryTooComplex, msg))
 	}
+	p.vetted.Add(sum, struct{}{})
 	return nil
 }
 

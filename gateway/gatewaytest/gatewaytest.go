@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,9 @@ type Options struct {
 	APIKeyOverride string
 	// UpstreamTimeout bounds each request attempt to FreeScout (default 15s).
 	UpstreamTimeout time.Duration
+	// Configure, when set, changes the gateway's configuration last (auth,
+	// limits, CORS, persisted operations...).
+	Configure func(*gateway.Config)
 }
 
 // Upstream is a running emulator with a log of every request it received.
@@ -85,10 +89,14 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.APIKeyOverride != "" {
 		key = opts.APIKeyOverride
 	}
-	gw, err := gateway.New(context.Background(), gateway.Config{
+	cfg := gateway.Config{
 		FreeScoutURL: up.URL, APIKey: key, RedisURL: opts.RedisURL, Timeout: opts.UpstreamTimeout,
 		Concurrency: opts.Concurrency, CacheTTL: opts.CacheTTL, CachePrefix: opts.CachePrefix, CacheOpTimeout: cacheOpTimeout(opts.CacheOpTimeout),
-	}, logger)
+	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	gw, err := gateway.New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatalf("start gateway: %v", err)
 	}
@@ -99,9 +107,11 @@ func Start(t testing.TB, opts Options) *Env {
 
 // Response is a GraphQL response.
 type Response struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []Error         `json:"errors"`
+	Status     int
+	Header     http.Header
+	Data       json.RawMessage `json:"data"`
+	Errors     []Error         `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
 }
 
 // Error is a GraphQL error.
@@ -126,13 +136,27 @@ func (e *Env) Do(t testing.TB, query string, vars map[string]any) *Response {
 
 // Query is Do without a testing.TB, for benchmarks and goroutines.
 func (e *Env) Query(ctx context.Context, query string, vars map[string]any) (*Response, error) {
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return e.Post(ctx, map[string]any{"query": query, "variables": vars}, nil)
+}
+
+// Post posts a GraphQL request body (query, variables, extensions...) with
+// the extra headers given, and decodes the answer.
+func (e *Env) Post(ctx context.Context, body map[string]any, header http.Header) (*Response, error) {
+	return Post(ctx, e.URL, body, header)
+}
+
+// Post posts a GraphQL request body to the gateway at baseURL.
+func Post(ctx context.Context, baseURL string, body map[string]any, header http.Header) (*Response, error) {
+	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/graphql", bytes.NewReader(b))
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -144,9 +168,9 @@ func (e *Env) Query(ctx context.Context, query string, vars map[string]any) (*Re
 	if err != nil {
 		return nil, err
 	}
-	out := &Response{Status: res.StatusCode}
+	out := &Response{Status: res.StatusCode, Header: res.Header}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("status %d, body %.200q: %w", res.StatusCode, raw, err)
 	}
 	return out, nil
 }

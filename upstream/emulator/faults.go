@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"slices"
@@ -21,6 +22,12 @@ type Fault struct {
 	// Times limits the fault to the next Times matching requests; zero or less applies it
 	// until ClearFaults.
 	Times int
+	// Body, when set, is the body of the answer (with Status, default 200) instead of a
+	// FreeScout error body: an answer FreeScout should never give, such as {} for a
+	// conversation.
+	Body string
+	// RetryAfter is the Retry-After header of the answer (for a 429).
+	RetryAfter string
 	// Land serves the request as usual first (a write takes effect, webhooks fire) and
 	// then gives the fault instead of the answer: an answer lost on its way back, as when
 	// FreeScout's proxy times out after FreeScout wrote.
@@ -168,10 +175,20 @@ func applyFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"_embedded":{"conversations":[{"id":1,"subject":"Refund`))
+	case f.Body != "":
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
+		_, _ = io.WriteString(w, f.Body)
 	default:
 		status := f.Status
 		if status == 0 {
 			status = http.StatusInternalServerError
+		}
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
 		}
 		send(w, statusReply(status), nil)
 	}
