@@ -5,6 +5,8 @@
 //	go run ./bench                         # 20ms upstream latency, 50 runs per query
 //	go run ./bench -runs 5 -latency 5ms    # the short mode CI runs
 //	go run ./bench -out bench/out/table.md # also write the table to a file
+//	go run ./bench -attack                 # the inbox while attackers run alongside
+//	go run ./bench -attack -bin ./old      # ...against another build of the gateway
 //
 // It starts the FreeScout emulator in this process with the injected
 // latency (FreeScout's response time, see emulator.Options.Latency),
@@ -59,6 +61,8 @@ type options struct {
 	runs    int
 	out     string
 	only    []string
+	attack  bool
+	bin     string
 }
 
 // run is the whole command; args[0] is the program name.
@@ -70,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.runs, "runs", 50, "timed runs per query (after one cold and one warm run)")
 	fs.StringVar(&o.out, "out", "", "also write the report (markdown) to this file")
 	only := fs.String("queries", "", "comma-separated query names to run (default: all)")
+	fs.BoolVar(&o.attack, "attack", false, "measure the inbox while attackers run alongside, instead of the query set")
+	fs.StringVar(&o.bin, "bin", "", "run this gateway binary instead of building one (e.g. an older build, to compare)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -96,16 +102,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	fmt.Fprintln(stderr, "building the gateway...")
-	bin, err := gatewaytest.BuildBinary(ctx, tmp)
-	if err != nil {
-		return err
+	bin := o.bin
+	if bin == "" {
+		fmt.Fprintln(stderr, "building the gateway...")
+		if bin, err = gatewaytest.BuildBinary(ctx, tmp); err != nil {
+			return err
+		}
 	}
 	up, stopUp, err := startEmulator(o.latency)
 	if err != nil {
 		return err
 	}
 	defer stopUp()
+	if o.attack {
+		report, err := runAttack(ctx, o, bin, up)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, "\n"+report)
+		if o.out != "" {
+			return os.WriteFile(o.out, []byte(header+"\n"+report), 0o644)
+		}
+		return nil
+	}
 	client, err := queries.Client(up)
 	if err != nil {
 		return err
@@ -205,6 +224,7 @@ type row struct {
 	cpuStat, cpuSync time.Duration   // gateway CPU over the timed runs: /proc/<pid>/stat and schedstat
 	rest             queries.Cost    // the frontend without the gateway
 	restLatencies    []time.Duration
+	estCold, estWarm int // the gateway's estimated cost (extensions.cost)
 }
 
 // measure runs one query: the REST screen, then a fresh gateway cold, warm
@@ -245,11 +265,13 @@ func measure(ctx context.Context, o options, bin string, up *gatewaytest.Upstrea
 	}
 	defer gw.Stop()
 	env := &gatewaytest.Env{Upstream: up, URL: gw.URL}
+	var estimated int
 	ask := func() (queries.Cost, time.Duration, error) {
 		var d time.Duration
 		c, err := queries.Measure(up, func() error {
 			start := time.Now()
-			err := queries.Ask(ctx, env, q, vars)
+			var err error
+			estimated, err = queries.AskCost(ctx, env, q, vars)
 			d = time.Since(start)
 			return err
 		})
@@ -261,9 +283,11 @@ func measure(ctx context.Context, o options, bin string, up *gatewaytest.Upstrea
 	if r.cold, r.coldLatency, err = ask(); err != nil {
 		return r, err
 	}
+	r.estCold = estimated
 	if r.warm, _, err = ask(); err != nil {
 		return r, err
 	}
+	r.estWarm = estimated
 	pid := gw.Pid()
 	sched0, stat0, err := cpuTime(pid)
 	if err != nil {
@@ -318,7 +342,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 
 // table renders the rows as a markdown table.
 func table(rows []row, o options) string {
-	head := []string{"query", "gateway calls cold/warm", "minimum calls cold/warm", "gateway rounds cold/warm",
+	head := []string{"query", "gateway calls cold/warm", "estimated cost cold/warm", "minimum calls cold/warm", "gateway rounds cold/warm",
 		"minimum rounds cold/warm", "REST calls/rounds", "p50", "p95", "p50 target", "REST p50", "gateway CPU/req", "targets"}
 	cells := [][]string{head}
 	for _, r := range rows {
@@ -337,6 +361,7 @@ func table(rows []row, o options) string {
 		cells = append(cells, []string{
 			r.q.Name,
 			fmt.Sprintf("%d / %d", r.cold.Total(), r.warm.Total()),
+			fmt.Sprintf("%d / %d", r.estCold, r.estWarm),
 			fmt.Sprintf("%d / %d", r.min.Cold.Total(), r.min.Warm.Total()),
 			fmt.Sprintf("%d / %d", r.cold.Rounds, r.warm.Rounds),
 			fmt.Sprintf("%d / %d", r.min.Cold.Rounds, r.min.Warm.Rounds),
@@ -379,6 +404,7 @@ func notes(rows []row, o options, took time.Duration) string {
 	b.WriteString("calls and rounds are counted by the emulator; a round is a set of upstream requests in flight together.\n")
 	b.WriteString("p50/p95: warm requests, client to gateway and back. p50 target: minimum warm rounds × latency + 5 ms.\n")
 	b.WriteString("REST: the same screen from a frontend calling FreeScout directly (embeds, deduplication, concurrent fan-out, no cache).\n")
+	b.WriteString("estimated cost: the gateway's estimate before running the query (extensions.cost.estimated), an upper bound of its calls with cold caches; warm, it knows how many mailboxes and user pages there are. It counts a lookup per list item where the data decides (distinct customers, mailboxes).\n")
 	var sched, stat time.Duration
 	for _, r := range rows {
 		sched += r.cpuSync

@@ -36,16 +36,22 @@ func TestUpstreamCallsAreMinimal(t *testing.T) {
 				name string
 				want queries.Cost
 			}{{"cold", minimum.Cold}, {"warm", minimum.Warm}} {
+				var cost map[string]any
 				got, err := queries.Measure(env.Upstream, func() error {
 					r := env.Do(t, q.GraphQL, vars)
 					if len(r.Errors) > 0 || len(r.Data) == 0 {
 						return fmt.Errorf("errors %+v, data %s", r.Errors, r.Data)
 					}
 					answers = append(answers, string(r.Data))
+					cost, _ = r.Extensions["cost"].(map[string]any)
 					return nil
 				})
 				if err != nil {
 					t.Fatalf("%s: %v", run.name, err)
+				}
+				// The estimate bounds the calls, and the count is exact.
+				if est, _ := cost["estimated"].(float64); int(est) < got.Total() || cost["actual"] != float64(got.Total()) {
+					t.Errorf("%s: extensions.cost %v, FreeScout saw %d calls; want estimated >= actual = calls", run.name, cost, got.Total())
 				}
 				if d := queries.Diff(run.want.Calls, got.Calls); d != "" {
 					t.Errorf("%s: upstream calls differ from the minimum (%s): %s\nwant %s\ngot  %s",

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -377,8 +378,24 @@ func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
 			}
 			return // the client went away
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), c)))
+		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), anonymousAt(c, r.RemoteAddr))))
 	})
+}
+
+// anonymousAt tells anonymous callers apart by their address, so that each
+// client has a budget of its own (and not one for all of them); other
+// callers are who they proved to be.
+func anonymousAt(c *auth.Caller, remoteAddr string) *auth.Caller {
+	if c.ID != auth.Anonymous().ID {
+		return c
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	at := *c
+	at.ID = c.ID + "@" + host
+	return &at
 }
 
 // isWebSocket reports whether r asks to upgrade to a WebSocket.

@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -163,8 +165,8 @@ func (e *estimator) children(f graphql.CollectedField, m int64) {
 // number of items and the list calls.
 func (e *estimator) window(f graphql.CollectedField) (items, calls int64) {
 	args := f.ArgumentMap(e.oc.Variables)
-	first, _ := args["first"].(int)
-	if _, ok := args["first"]; !ok || args["first"] == nil {
+	first, ok := intArg(args["first"])
+	if !ok {
 		first = paging.DefaultFirst
 	}
 	var after *string
@@ -176,6 +178,24 @@ func (e *estimator) window(f graphql.CollectedField) (items, calls int64) {
 		return 0, 1 // refused when it runs
 	}
 	return int64(limit), int64(paging.Calls(offset, limit))
+}
+
+// intArg reads an Int argument as gqlgen hands it over (int64 from a
+// literal, int or json.Number from variables); ok is false for null or
+// absent.
+func intArg(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int32:
+		return int(n), true
+	case int64:
+		return int(max(min(n, math.MaxInt32), math.MinInt32)), true
+	case json.Number:
+		i, err := n.Int64()
+		return int(max(min(i, math.MaxInt32), math.MinInt32)), err == nil
+	}
+	return 0, false
 }
 
 // connection counts a connection field on m parents: calls per parent, and
@@ -269,9 +289,16 @@ func (e *estimator) field(typ string, f graphql.CollectedField, m int64) {
 	// Relations.
 	case "Conversation.customer", "Thread.customer":
 		e.person(f, "Customer", m)
-	case "Conversation.assignee", "Conversation.closedBy", "Thread.assignedTo",
-		"Timelog.user", "Folder.user":
+	case "Conversation.assignee", "Conversation.closedBy", "Thread.assignedTo":
 		e.person(f, "User", m)
+	case "Timelog.user", "Folder.user":
+		// Only a user id comes with them: anything more is the directory.
+		for _, c := range graphql.CollectFields(e.oc, f.Selections, []string{"User"}) {
+			if c.Name != "id" && c.Name != "__typename" {
+				e.users()
+			}
+		}
+		e.children(f, m)
 	case "Conversation.createdBy", "Thread.createdBy":
 		e.person(f, "Actor", m)
 	case "Conversation.mailbox":

@@ -32,10 +32,28 @@ func Measure(up *gatewaytest.Upstream, run func() error) (Cost, error) {
 // Ask runs q through the gateway of env and fails unless the answer has
 // data and no errors.
 func Ask(ctx context.Context, env *gatewaytest.Env, q Query, vars map[string]any) error {
+	_, err := AskCost(ctx, env, q, vars)
+	return err
+}
+
+// AskCost is Ask that also returns the cost the gateway estimated for the
+// query (its answer's extensions.cost.estimated; -1 when it has none).
+func AskCost(ctx context.Context, env *gatewaytest.Env, q Query, vars map[string]any) (int, error) {
 	res, err := env.Query(ctx, q.GraphQL, vars)
 	if err != nil {
-		return fmt.Errorf("%s: %w", q.Name, err)
+		return -1, fmt.Errorf("%s: %w", q.Name, err)
 	}
+	estimated := -1
+	if cost, ok := res.Extensions["cost"].(map[string]any); ok {
+		if n, ok := cost["estimated"].(float64); ok {
+			estimated = int(n)
+		}
+	}
+	return estimated, answered(q, res)
+}
+
+// answered fails unless res has data and no errors.
+func answered(q Query, res *gatewaytest.Response) error {
 	if len(res.Errors) > 0 {
 		msgs := make([]string, 0, len(res.Errors))
 		for _, e := range res.Errors {

@@ -60,7 +60,8 @@ type Upstream struct {
 type Env struct {
 	Upstream *Upstream
 	Gateway  *gateway.Gateway
-	URL      string // the gateway's base URL
+	URL      string      // the gateway's base URL
+	Header   http.Header // sent with every request of Query (credentials)
 }
 
 // StartUpstream starts an emulator with a request log.
@@ -136,7 +137,7 @@ func (e *Env) Do(t testing.TB, query string, vars map[string]any) *Response {
 
 // Query is Do without a testing.TB, for benchmarks and goroutines.
 func (e *Env) Query(ctx context.Context, query string, vars map[string]any) (*Response, error) {
-	return e.Post(ctx, map[string]any{"query": query, "variables": vars}, nil)
+	return e.Post(ctx, map[string]any{"query": query, "variables": vars}, e.Header)
 }
 
 // Post posts a GraphQL request body (query, variables, extensions...) with
