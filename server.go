@@ -115,9 +115,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.listen, err)
 	}
+	go reloadOnHangup(ctx, gw, logger)
 	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (GraphiQL at /, GraphQL at /graphql)\n", version(), ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "")
 	return serveHTTP(ctx, ln, gw.Handler(), logger, cfg.maxConns)
+}
+
+// reloadOnHangup rereads the tokens file whenever the process gets SIGHUP,
+// until ctx ends.
+func reloadOnHangup(ctx context.Context, gw *gateway.Gateway, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := gw.ReloadAuth(ctx); err != nil {
+				logger.Error("tokens file not reloaded; the callers loaded before stay", "err", err)
+			} else {
+				logger.Info("tokens file reloaded")
+			}
+		}
+	}
 }
 
 // defaultGCPercent is the GOGC the gateway runs with when GOGC is not set.
