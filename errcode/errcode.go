@@ -53,11 +53,14 @@ const (
 	// ModuleUnavailable: FreeScout lacks the module the field needs;
 	// extensions.module names it.
 	ModuleUnavailable Code = "MODULE_UNAVAILABLE"
+	// SubscriptionEnded: the gateway ended a subscription (its subscriber
+	// did not keep up with the events); subscribe again.
+	SubscriptionEnded Code = "SUBSCRIPTION_ENDED"
 )
 
 // codes are every Code.
 var codes = []Code{NotFound, Unauthenticated, Forbidden, BadUserInput, UpstreamUnavailable, Internal,
-	QueryTooComplex, RateLimited, PersistedQueryNotFound, PersistedQueryRequired, ModuleUnavailable}
+	QueryTooComplex, RateLimited, PersistedQueryNotFound, PersistedQueryRequired, ModuleUnavailable, SubscriptionEnded}
 
 // Known reports whether s is one of the codes above.
 func Known(s string) bool {

@@ -62,6 +62,10 @@ type Event struct {
 	Body []byte
 	// ReceivedAt is when the receiver accepted the delivery.
 	ReceivedAt time.Time
+	// Parsed is what the consumer made of the body, once per replica before
+	// it hands the event to its Hub (which only passes it along); nil on
+	// the bus.
+	Parsed any
 }
 
 // Publisher puts events on a bus.

@@ -31,12 +31,15 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Conversation() ConversationResolver
+	ConversationEvent() ConversationEventResolver
 	CustomFieldValue() CustomFieldValueResolver
 	Customer() CustomerResolver
+	CustomerEvent() CustomerEventResolver
 	Folder() FolderResolver
 	Mailbox() MailboxResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	Timelog() TimelogResolver
 	User() UserResolver
 }
@@ -106,6 +109,14 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConversationEvent struct {
+		Conversation func(childComplexity int) int
+		ID           func(childComplexity int) int
+		ReceivedAt   func(childComplexity int) int
+		Thread       func(childComplexity int) int
+		Type         func(childComplexity int) int
 	}
 
 	CreateConversationPayload struct {
@@ -191,6 +202,13 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerEvent struct {
+		Customer   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Type       func(childComplexity int) int
 	}
 
 	CustomerFieldValue struct {
@@ -293,6 +311,11 @@ type ComplexityRoot struct {
 	Source struct {
 		Type func(childComplexity int) int
 		Via  func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ConversationEvents func(childComplexity int, filter *model.ConversationEventFilter) int
+		CustomerEvents     func(childComplexity int, filter *model.CustomerEventFilter) int
 	}
 
 	Tag struct {
@@ -431,11 +454,18 @@ type ConversationResolver interface {
 
 	CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error)
 }
+type ConversationEventResolver interface {
+	Conversation(ctx context.Context, obj *model.ConversationEvent) (*model.Conversation, error)
+	Thread(ctx context.Context, obj *model.ConversationEvent) (*model.Thread, error)
+}
 type CustomFieldValueResolver interface {
 	Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error)
 }
 type CustomerResolver interface {
 	Conversations(ctx context.Context, obj *model.Customer, first *int, after *string, filter *model.ConversationFilter) (*model.ConversationConnection, error)
+}
+type CustomerEventResolver interface {
+	Customer(ctx context.Context, obj *model.CustomerEvent) (*model.Customer, error)
 }
 type FolderResolver interface {
 	User(ctx context.Context, obj *model.Folder) (*model.User, error)
@@ -471,6 +501,10 @@ type QueryResolver interface {
 	Tags(ctx context.Context, first *int, after *string, conversationID *string) (*model.TagConnection, error)
 	User(ctx context.Context, id string) (*model.User, error)
 	Users(ctx context.Context, first *int, after *string, email *string) (*model.UserConnection, error)
+}
+type SubscriptionResolver interface {
+	ConversationEvents(ctx context.Context, filter *model.ConversationEventFilter) (<-chan *model.ConversationEvent, error)
+	CustomerEvents(ctx context.Context, filter *model.CustomerEventFilter) (<-chan *model.CustomerEvent, error)
 }
 type TimelogResolver interface {
 	User(ctx context.Context, obj *model.Timelog) (*model.User, error)
@@ -772,6 +806,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "ConversationEvent.conversation":
+		if e.ComplexityRoot.ConversationEvent.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEvent.Conversation(childComplexity), true
+	case "ConversationEvent.id":
+		if e.ComplexityRoot.ConversationEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEvent.ID(childComplexity), true
+	case "ConversationEvent.receivedAt":
+		if e.ComplexityRoot.ConversationEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEvent.ReceivedAt(childComplexity), true
+	case "ConversationEvent.thread":
+		if e.ComplexityRoot.ConversationEvent.Thread == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEvent.Thread(childComplexity), true
+	case "ConversationEvent.type":
+		if e.ComplexityRoot.ConversationEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEvent.Type(childComplexity), true
 
 	case "CreateConversationPayload.conversation":
 		if e.ComplexityRoot.CreateConversationPayload.Conversation == nil {
@@ -1100,6 +1165,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerEvent.customer":
+		if e.ComplexityRoot.CustomerEvent.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEvent.Customer(childComplexity), true
+	case "CustomerEvent.id":
+		if e.ComplexityRoot.CustomerEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEvent.ID(childComplexity), true
+	case "CustomerEvent.receivedAt":
+		if e.ComplexityRoot.CustomerEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEvent.ReceivedAt(childComplexity), true
+	case "CustomerEvent.type":
+		if e.ComplexityRoot.CustomerEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEvent.Type(childComplexity), true
 
 	case "CustomerFieldValue.id":
 		if e.ComplexityRoot.CustomerFieldValue.ID == nil {
@@ -1608,6 +1698,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.Via(childComplexity), true
 
+	case "Subscription.conversationEvents":
+		if e.ComplexityRoot.Subscription.ConversationEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_conversationEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConversationEvents(childComplexity, args["filter"].(*model.ConversationEventFilter)), true
+	case "Subscription.customerEvents":
+		if e.ComplexityRoot.Subscription.CustomerEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_customerEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CustomerEvents(childComplexity, args["filter"].(*model.CustomerEventFilter)), true
+
 	case "Tag.color":
 		if e.ComplexityRoot.Tag.Color == nil {
 			break
@@ -2086,6 +2199,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAddressInput,
 		ec.unmarshalInputAttachmentInput,
 		ec.unmarshalInputContactEntryInput,
+		ec.unmarshalInputConversationEventFilter,
 		ec.unmarshalInputConversationFilter,
 		ec.unmarshalInputConversationOrder,
 		ec.unmarshalInputConversationThreadInput,
@@ -2095,6 +2209,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputCreateWebhookInput,
 		ec.unmarshalInputCustomFieldInput,
+		ec.unmarshalInputCustomerEventFilter,
 		ec.unmarshalInputCustomerFieldInput,
 		ec.unmarshalInputCustomerFilter,
 		ec.unmarshalInputCustomerOrder,
@@ -2157,6 +2272,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2182,7 +2314,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/conversation.graphqls" "schema/customer.graphqls" "schema/mailbox.graphqls" "schema/operation.graphqls" "schema/scalars.graphqls" "schema/tag.graphqls" "schema/user.graphqls" "schema/webhook.graphqls"
+//go:embed "schema/conversation.graphqls" "schema/customer.graphqls" "schema/events.graphqls" "schema/mailbox.graphqls" "schema/operation.graphqls" "schema/scalars.graphqls" "schema/tag.graphqls" "schema/user.graphqls" "schema/webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2196,6 +2328,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/conversation.graphqls", Input: sourceData("schema/conversation.graphqls"), BuiltIn: false},
 	{Name: "schema/customer.graphqls", Input: sourceData("schema/customer.graphqls"), BuiltIn: false},
+	{Name: "schema/events.graphqls", Input: sourceData("schema/events.graphqls"), BuiltIn: false},
 	{Name: "schema/mailbox.graphqls", Input: sourceData("schema/mailbox.graphqls"), BuiltIn: false},
 	{Name: "schema/operation.graphqls", Input: sourceData("schema/operation.graphqls"), BuiltIn: false},
 	{Name: "schema/scalars.graphqls", Input: sourceData("schema/scalars.graphqls"), BuiltIn: false},
@@ -2333,6 +2466,22 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConversationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConversationEvent_id(ctx, field)
+	case "type":
+		return ec.fieldContext_ConversationEvent_type(ctx, field)
+	case "conversation":
+		return ec.fieldContext_ConversationEvent_conversation(ctx, field)
+	case "thread":
+		return ec.fieldContext_ConversationEvent_thread(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ConversationEvent_receivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateConversationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2503,6 +2652,20 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerEvent_id(ctx, field)
+	case "type":
+		return ec.fieldContext_CustomerEvent_type(ctx, field)
+	case "customer":
+		return ec.fieldContext_CustomerEvent_customer(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_CustomerEvent_receivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerFieldValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3494,6 +3657,34 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["email"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_conversationEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ConversationEventFilter, error) {
+			return ec.unmarshalOConversationEventFilter2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_customerEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CustomerEventFilter, error) {
+			return ec.unmarshalOCustomerEventFilter2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -4716,6 +4907,139 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConversationEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ConversationEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConversationEventType) graphql.Marshaler {
+			return ec.marshalNConversationEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationEvent", field, false, false, errors.New("field of type ConversationEventType does not have child fields"))
+}
+
+func (ec *executionContext) _ConversationEvent_conversation(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEvent_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversationEvent().Conversation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEvent_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationEvent_thread(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEvent_thread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConversationEvent().Thread(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Thread) graphql.Marshaler {
+			return ec.marshalOThread2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐThread(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEvent_thread(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Thread(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationEvent_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationEvent_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _CreateConversationPayload_conversation(ctx context.Context, field graphql.CollectedField, obj *model.CreateConversationPayload) (ret graphql.Marshaler) {
@@ -6140,6 +6464,107 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomerEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CustomerEventType) graphql.Marshaler {
+			return ec.marshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEvent", field, false, false, errors.New("field of type CustomerEventType does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerEvent_customer(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEvent_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerEvent().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEvent_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEvent_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEvent_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _CustomerFieldValue_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerFieldValue) (ret graphql.Marshaler) {
@@ -8247,6 +8672,94 @@ func (ec *executionContext) _Source_via(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Source_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Source", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Subscription_conversationEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_conversationEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConversationEvents(ctx, fc.Args["filter"].(*model.ConversationEventFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversationEvent) graphql.Marshaler {
+			return ec.marshalNConversationEvent2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_conversationEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_conversationEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_customerEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_customerEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CustomerEvents(ctx, fc.Args["filter"].(*model.CustomerEventFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerEvent) graphql.Marshaler {
+			return ec.marshalNCustomerEvent2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_customerEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_customerEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
@@ -11404,6 +11917,50 @@ func (ec *executionContext) unmarshalInputContactEntryInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputConversationEventFilter(ctx context.Context, obj any) (model.ConversationEventFilter, error) {
+	var it model.ConversationEventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mailboxIds", "conversationIds", "types"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mailboxIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mailboxIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MailboxIds = data
+		case "conversationIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conversationIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConversationIds = data
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalOConversationEventType2ᚕgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputConversationFilter(ctx context.Context, obj any) (model.ConversationFilter, error) {
 	var it model.ConversationFilter
 	if obj == nil {
@@ -12173,6 +12730,43 @@ func (ec *executionContext) unmarshalInputCustomFieldInput(ctx context.Context, 
 				return it, err
 			}
 			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerEventFilter(ctx context.Context, obj any) (model.CustomerEventFilter, error) {
+	var it model.CustomerEventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerIds", "types"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIds = data
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalOCustomerEventType2ᚕgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
 		}
 	}
 	return it, nil
@@ -13344,6 +13938,130 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var conversationEventImplementors = []string{"ConversationEvent"}
+
+func (ec *executionContext) _ConversationEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationEvent")
+		case "id":
+			out.Values[i] = ec._ConversationEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._ConversationEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conversation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ConversationEvent_conversation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "thread":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ConversationEvent_thread(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "receivedAt":
+			out.Values[i] = ec._ConversationEvent_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var createConversationPayloadImplementors = []string{"CreateConversationPayload"}
 
 func (ec *executionContext) _CreateConversationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateConversationPayload) graphql.Marshaler {
@@ -14011,6 +14729,92 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerEventImplementors = []string{"CustomerEvent"}
+
+func (ec *executionContext) _CustomerEvent(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerEvent")
+		case "id":
+			out.Values[i] = ec._CustomerEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._CustomerEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CustomerEvent_customer(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "receivedAt":
+			out.Values[i] = ec._CustomerEvent_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15133,6 +15937,28 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 	})
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "conversationEvents":
+		return ec._Subscription_conversationEvents(ctx, fields[0])
+	case "customerEvents":
+		return ec._Subscription_customerEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var tagImplementors = []string{"Tag"}
@@ -16669,6 +17495,26 @@ func (ec *executionContext) marshalNConversationEdge2ᚖgithubᚗcomᚋscoutgrap
 	return ec._ConversationEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNConversationEvent2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEvent(ctx context.Context, sel ast.SelectionSet, v *model.ConversationEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ConversationEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConversationEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventType(ctx context.Context, v any) (model.ConversationEventType, error) {
+	var res model.ConversationEventType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversationEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventType(ctx context.Context, sel ast.SelectionSet, v model.ConversationEventType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNConversationOrderField2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationOrderField(ctx context.Context, v any) (model.ConversationOrderField, error) {
 	var res model.ConversationOrderField
 	err := res.UnmarshalGQL(v)
@@ -16970,6 +17816,26 @@ func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋscoutgraphᚋ
 		return graphql.Null
 	}
 	return ec._CustomerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerEvent2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEvent(ctx context.Context, sel ast.SelectionSet, v *model.CustomerEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx context.Context, v any) (model.CustomerEventType, error) {
+	var res model.CustomerEventType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx context.Context, sel ast.SelectionSet, v model.CustomerEventType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNCustomerFieldInput2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldInputᚄ(ctx context.Context, v any) ([]*model.CustomerFieldInput, error) {
@@ -17893,6 +18759,50 @@ func (ec *executionContext) marshalOConversation2ᚖgithubᚗcomᚋscoutgraphᚋ
 	return ec._Conversation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOConversationEventFilter2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventFilter(ctx context.Context, v any) (*model.ConversationEventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputConversationEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOConversationEventType2ᚕgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventTypeᚄ(ctx context.Context, v any) ([]model.ConversationEventType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ConversationEventType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConversationEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOConversationEventType2ᚕgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ConversationEventType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversationEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationEventType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOConversationFilter2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐConversationFilter(ctx context.Context, v any) (*model.ConversationFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -18022,6 +18932,50 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋscoutgraphᚋscou
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerEventFilter2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventFilter(ctx context.Context, v any) (*model.CustomerEventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerEventType2ᚕgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventTypeᚄ(ctx context.Context, v any) ([]model.CustomerEventType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.CustomerEventType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerEventType2ᚕgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CustomerEventType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {

@@ -42,7 +42,8 @@ import (
 // Resolver is the root resolver: the gateway's immutable dependencies,
 // shared by every operation.
 type Resolver struct {
-	Sessions SessionFactory // makes each operation's data session
+	Sessions SessionFactory // makes each operation's (and event's) data session
+	Events   EventSource    // where subscriptions get their events
 	Logger   *slog.Logger
 }
 

@@ -107,6 +107,16 @@ type ConversationEdge struct {
 	Node *Conversation `json:"node"`
 }
 
+// Which conversation events to hear. Every condition given must hold; an empty list is no condition.
+type ConversationEventFilter struct {
+	// Only conversations in these mailboxes (after a move: the mailbox it moved to).
+	MailboxIds []string `json:"mailboxIds,omitempty"`
+	// Only these conversations.
+	ConversationIds []string `json:"conversationIds,omitempty"`
+	// Only these kinds of event.
+	Types []ConversationEventType `json:"types,omitempty"`
+}
+
 // Restricts a conversation list. Every given condition must hold.
 type ConversationFilter struct {
 	// Only these mailboxes.
@@ -369,6 +379,14 @@ type CustomerEdge struct {
 	Node *Customer `json:"node"`
 }
 
+// Which customer events to hear. Every condition given must hold; an empty list is no condition.
+type CustomerEventFilter struct {
+	// Only these customers.
+	CustomerIds []string `json:"customerIds,omitempty"`
+	// Only these kinds of event.
+	Types []CustomerEventType `json:"types,omitempty"`
+}
+
 // One customer field to set.
 type CustomerFieldInput struct {
 	// The customer field's id.
@@ -542,6 +560,16 @@ type Source struct {
 	Type *string `json:"type,omitempty"`
 	// Who sent it: `customer` or `user`.
 	Via *string `json:"via,omitempty"`
+}
+
+// Live events, from FreeScout's webhooks. FreeScout queues its deliveries and sends them about once a
+// minute, and again when a delivery fails: an event arrives that late after the change at the most, and
+// each once. Every replica of the gateway hears every event. Subscriptions need the read scope, and a
+// caller who sees some mailboxes only hears about conversations in those.
+//
+// Served over WebSocket (graphql-transport-ws, the graphql-ws protocol) and Server-Sent Events (graphql-sse)
+// on `/graphql`.
+type Subscription struct {
 }
 
 // A tag that can be put on conversations.
@@ -748,6 +776,88 @@ type Webhook struct {
 	URL string `json:"url"`
 	// The events it is called for.
 	Events []WebhookEvent `json:"events"`
+}
+
+// What happened to a conversation (FreeScout's `convo.*` webhooks).
+type ConversationEventType string
+
+const (
+	// Assigned to a user (`convo.assigned`; FreeScout sends nothing when a conversation is unassigned).
+	ConversationEventTypeAssigned ConversationEventType = "ASSIGNED"
+	// Created (`convo.created`).
+	ConversationEventTypeCreated ConversationEventType = "CREATED"
+	// Moved to the Deleted folder (`convo.deleted`).
+	ConversationEventTypeDeleted ConversationEventType = "DELETED"
+	// Deleted forever (`convo.deleted_forever`).
+	ConversationEventTypeDeletedForever ConversationEventType = "DELETED_FOREVER"
+	// Restored from the Deleted folder (`convo.restored`).
+	ConversationEventTypeRestored ConversationEventType = "RESTORED"
+	// Moved to another mailbox (`convo.moved`).
+	ConversationEventTypeMoved ConversationEventType = "MOVED"
+	// Its status changed (`convo.status`).
+	ConversationEventTypeStatus ConversationEventType = "STATUS"
+	// The customer replied (`convo.customer.reply.created`).
+	ConversationEventTypeCustomerReplyCreated ConversationEventType = "CUSTOMER_REPLY_CREATED"
+	// A user replied (`convo.agent.reply.created`).
+	ConversationEventTypeAgentReplyCreated ConversationEventType = "AGENT_REPLY_CREATED"
+	// A user added a note (`convo.note.created`).
+	ConversationEventTypeNoteCreated ConversationEventType = "NOTE_CREATED"
+)
+
+var AllConversationEventType = []ConversationEventType{
+	ConversationEventTypeAssigned,
+	ConversationEventTypeCreated,
+	ConversationEventTypeDeleted,
+	ConversationEventTypeDeletedForever,
+	ConversationEventTypeRestored,
+	ConversationEventTypeMoved,
+	ConversationEventTypeStatus,
+	ConversationEventTypeCustomerReplyCreated,
+	ConversationEventTypeAgentReplyCreated,
+	ConversationEventTypeNoteCreated,
+}
+
+func (e ConversationEventType) IsValid() bool {
+	switch e {
+	case ConversationEventTypeAssigned, ConversationEventTypeCreated, ConversationEventTypeDeleted, ConversationEventTypeDeletedForever, ConversationEventTypeRestored, ConversationEventTypeMoved, ConversationEventTypeStatus, ConversationEventTypeCustomerReplyCreated, ConversationEventTypeAgentReplyCreated, ConversationEventTypeNoteCreated:
+		return true
+	}
+	return false
+}
+
+func (e ConversationEventType) String() string {
+	return string(e)
+}
+
+func (e *ConversationEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationEventType", str)
+	}
+	return nil
+}
+
+func (e ConversationEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationEventType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a conversation list can be sorted by.
@@ -1080,6 +1190,64 @@ func (e *CustomFieldType) UnmarshalJSON(b []byte) error {
 }
 
 func (e CustomFieldType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to a customer (FreeScout's `customer.*` webhooks).
+type CustomerEventType string
+
+const (
+	// Created (`customer.created`).
+	CustomerEventTypeCreated CustomerEventType = "CREATED"
+	// Updated (`customer.updated`).
+	CustomerEventTypeUpdated CustomerEventType = "UPDATED"
+)
+
+var AllCustomerEventType = []CustomerEventType{
+	CustomerEventTypeCreated,
+	CustomerEventTypeUpdated,
+}
+
+func (e CustomerEventType) IsValid() bool {
+	switch e {
+	case CustomerEventTypeCreated, CustomerEventTypeUpdated:
+		return true
+	}
+	return false
+}
+
+func (e CustomerEventType) String() string {
+	return string(e)
+}
+
+func (e *CustomerEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CustomerEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CustomerEventType", str)
+	}
+	return nil
+}
+
+func (e CustomerEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CustomerEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CustomerEventType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
