@@ -295,6 +295,8 @@ func TestStatusAndMediaTypes(t *testing.T) {
 		{name: "GET mutation chosen by operationName", method: "GET",
 			target:     getURL("query", "query Q { name } mutation M { name }", "operationName", "M"),
 			wantStatus: 405, wantType: appJSON, wantCode: "BAD_USER_INPUT", wantAllow: "POST"},
+		{name: "GET subscription", method: "GET", target: getURL("query", "subscription { name }"), header: hdr("Accept", gqlResponse),
+			wantStatus: 400, wantType: gqlResponse, wantCode: "BAD_USER_INPUT"},
 		{name: "GET missing query", method: "GET", target: "/graphql", header: hdr("Accept", gqlResponse),
 			wantStatus: 400, wantType: gqlResponse, wantCode: "BAD_USER_INPUT"},
 		{name: "GET bad variables", method: "GET", target: getURL("query", "{ name }", "variables", "{nope"),

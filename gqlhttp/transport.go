@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,12 @@ import (
 // allowedMethods is the Allow header for 405 and OPTIONS answers.
 const allowedMethods = "GET, POST, OPTIONS"
 
-// transport is a gqlgen graphql.Transport for GraphQL over HTTP (GET and POST).
+// msgSubscriptionOverHTTP answers subscriptions sent to the plain transport.
+const msgSubscriptionOverHTTP = "subscriptions are not served over plain HTTP; " +
+	"subscribe over a WebSocket (graphql-transport-ws) or with Server-Sent Events (Accept: text/event-stream)"
+
+// transport is a gqlgen graphql.Transport for GraphQL over HTTP (GET and POST). Its
+// reading of parameters and preparation of operations are shared with sseTransport.
 type transport struct {
 	maxBodyBytes int64
 }
@@ -62,59 +68,26 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 
-	var (
-		params *graphql.RawParams
-		status int
-		msg    string
-	)
-	start := graphql.Now()
-	switch r.Method {
-	case http.MethodGet:
-		params, status, msg = readGET(r)
-	default:
-		params, status, msg = t.readPOST(w, r)
-	}
+	params := t.readParams(w, r, exec)
 	if params == nil {
-		fail(ctx, w, exec, status, msg)
 		return
 	}
-	params.Headers = r.Header
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-
-	execute(ctx, w, r.Method, mediaType, exec, params)
-}
-
-// execute runs a well-formed request and writes the answer.
-func execute(ctx context.Context, w http.ResponseWriter, method, mediaType string, exec graphql.GraphExecutor, params *graphql.RawParams) {
-	opCtx, errs := exec.CreateOperationContext(ctx, params)
-	if errs != nil {
-		// Parse, validation or variable coercion failed, or an extension refused the
-		// operation: the request never reached execution, so there is no data entry.
-		for _, err := range errs {
-			setDefaultCode(err, codeBadUserInput)
-		}
-		status := http.StatusOK
-		if mediaType == mediaGraphQLResponse {
-			status = http.StatusBadRequest
-		}
-		if retry, limited := rateLimited(errs); limited {
-			status = http.StatusTooManyRequests
-			w.Header().Set("Retry-After", strconv.Itoa(retry))
-		}
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
-		writeResponse(w, status, orErrors(resp, errs), false)
+	// Under application/json a request that never reached execution is still answered
+	// 200, as the GraphQL-over-HTTP spec asks (legacy clients expect it).
+	refused := http.StatusOK
+	if mediaType == mediaGraphQLResponse {
+		refused = http.StatusBadRequest
+	}
+	opCtx := prepare(ctx, w, exec, params, refused)
+	if opCtx == nil {
 		return
 	}
-
 	execCtx := graphql.WithOperationContext(ctx, opCtx)
-	switch op := opCtx.Operation.Operation; {
-	case method == http.MethodGet && op != ast.Query:
-		w.Header().Set("Allow", http.MethodPost)
-		fail(execCtx, w, exec, http.StatusMethodNotAllowed,
-			"GET requests may only run queries; send the "+string(op)+" with POST")
+	if opCtx.Operation.Operation == ast.Subscription {
+		fail(execCtx, w, exec, http.StatusBadRequest, msgSubscriptionOverHTTP)
 		return
-	case op == ast.Subscription:
-		fail(execCtx, w, exec, http.StatusBadRequest, "subscriptions are not served over plain HTTP")
+	}
+	if !allowedOverGET(execCtx, w, r, exec, opCtx, "queries", ast.Query) {
 		return
 	}
 
@@ -131,6 +104,68 @@ func execute(ctx context.Context, w http.ResponseWriter, method, mediaType strin
 		return
 	}
 	writeResponse(w, http.StatusOK, resp, true)
+}
+
+// readParams reads the parameters of a GET or POST request, timing the read for gqlgen's
+// stats. When they cannot be read it answers the request itself and returns nil. The
+// response Content-Type must already be set.
+func (t transport) readParams(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) *graphql.RawParams {
+	var (
+		params *graphql.RawParams
+		status int
+		msg    string
+	)
+	start := graphql.Now()
+	switch r.Method {
+	case http.MethodGet:
+		params, status, msg = readGET(r)
+	default:
+		params, status, msg = t.readPOST(w, r)
+	}
+	if params == nil {
+		fail(r.Context(), w, exec, status, msg)
+		return nil
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	return params
+}
+
+// prepare parses and validates the operation of a well-formed request, coerces its
+// variables and runs the extensions' mutators. When that fails the request never reaches
+// execution: prepare answers it without a data entry, with status refused (429 and a
+// Retry-After header when the caller's budget is spent), and returns nil.
+func prepare(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, params *graphql.RawParams, refused int) *graphql.OperationContext {
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs == nil {
+		return opCtx
+	}
+	for _, err := range errs {
+		setDefaultCode(err, codeBadUserInput)
+	}
+	status := refused
+	if retry, limited := rateLimited(errs); limited {
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+	}
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+	writeResponse(w, status, orErrors(resp, errs), false)
+	return nil
+}
+
+// allowedOverGET reports whether the operation may run for the request's method: POST
+// runs anything, GET only the operation types listed (what names them for the error
+// message). Otherwise it answers 405 with Allow: POST and reports false.
+func allowedOverGET(ctx context.Context, w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
+	opCtx *graphql.OperationContext, what string, allowed ...ast.Operation) bool {
+	op := opCtx.Operation.Operation
+	if r.Method != http.MethodGet || slices.Contains(allowed, op) {
+		return true
+	}
+	w.Header().Set("Allow", http.MethodPost)
+	fail(ctx, w, exec, http.StatusMethodNotAllowed,
+		"GET requests may only run "+what+"; send the "+string(op)+" with POST")
+	return false
 }
 
 // rateLimited reports whether errs refuse the operation for the caller's spent budget, and
@@ -289,6 +324,18 @@ func setMediaType(w http.ResponseWriter, mediaType string) {
 // says whether the request reached execution: only then is the data entry written (as
 // null when the executor produced none). The Content-Type must already be set.
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response, withData bool) {
+	body, err := encodeResponse(resp, withData)
+	if err != nil {
+		writeUnencodable(w)
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// encodeResponse encodes resp as a GraphQL response: errors, data (only when withData,
+// as null when the executor produced none) and extensions, each only when present.
+func encodeResponse(resp *graphql.Response, withData bool) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(resp.Data) + 64) // the data is most of the body: one allocation, no regrowth
 	buf.WriteByte('{')
@@ -303,8 +350,7 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response, wi
 	if len(resp.Errors) > 0 {
 		b, err := json.Marshal(resp.Errors)
 		if err != nil {
-			writeUnencodable(w)
-			return
+			return nil, err
 		}
 		member("errors", b)
 	}
@@ -318,19 +364,20 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response, wi
 	if len(resp.Extensions) > 0 {
 		b, err := json.Marshal(resp.Extensions)
 		if err != nil {
-			writeUnencodable(w)
-			return
+			return nil, err
 		}
 		member("extensions", b)
 	}
 	buf.WriteByte('}')
-
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	return buf.Bytes(), nil
 }
+
+// unencodable is the body answering a response whose errors or extensions cannot be
+// encoded as JSON.
+const unencodable = `{"errors":[{"message":"the response could not be encoded","extensions":{"code":"` + codeInternal + `"}}]}`
 
 // writeUnencodable answers 500 when errors or extensions cannot be encoded as JSON.
 func writeUnencodable(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusInternalServerError)
-	_, _ = io.WriteString(w, `{"errors":[{"message":"the response could not be encoded","extensions":{"code":"`+codeInternal+`"}}]}`)
+	_, _ = io.WriteString(w, unencodable)
 }
