@@ -1,20 +1,39 @@
-// Package gqlhttp serves a gqlgen executable schema over HTTP following the
-// GraphQL-over-HTTP specification (https://graphql.github.io/graphql-over-http/draft/).
+// Package gqlhttp serves a gqlgen executable schema over HTTP: plain GraphQL over HTTP
+// (https://graphql.github.io/graphql-over-http/draft/) and any transport added with
+// WithTransport, such as gqlgen's WebSocket one.
 //
-// The handler accepts GET and POST, negotiates between application/graphql-response+json
-// and application/json, answers with the status codes the specification asks for, leaves
-// the data entry out of responses to requests that never reached execution, and gives
-// every error it raises itself an extensions.code.
+// It is built on gqlgen's executor (the engine behind gqlgen's handler.Server) with
+// graphql.Transports of its own, so error presenters, recover functions and handler
+// extensions behave exactly as they do with gqlgen's stock server, whatever the transport.
 //
-// It is built on gqlgen's executor (the engine behind gqlgen's handler.Server) with a
-// graphql.Transport of its own, so error presenters, recover functions and handler
-// extensions behave exactly as they do with gqlgen's stock server.
+// # Choosing a transport
+//
+// Like gqlgen's handler.Server, the handler gives each request to the first transport
+// whose Supports accepts it: first those added with WithTransport, in the order given,
+// then plain HTTP, which takes every request left. gqlgen's transport.Websocket claims every request with an Upgrade header,
+// so added first it serves graphql-transport-ws (and the older graphql-ws) subscriptions
+// and leaves the rest to the built-in transports.
+//
+// # Plain GraphQL over HTTP
+//
+// GET and POST; Accept negotiation between application/graphql-response+json and
+// application/json; the status codes the specification asks for; the data entry left out
+// of responses to requests that never reached execution; an extensions.code on every
+// error the handler raises itself. Subscriptions are refused with 400 (code
+// BAD_USER_INPUT) telling the client to subscribe over a WebSocket.
+//
+// # Error codes
+//
+// The codes this package sets in extensions.code are errcode's: BAD_USER_INPUT for errors
+// in the HTTP request itself and for pre-execution errors that carry no code of their own,
+// INTERNAL for panics and the handler's own failures.
 package gqlhttp
 
 import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -53,6 +72,8 @@ type config struct {
 	// uses are applied to the executor in the order the options were given, after the
 	// introspection extension.
 	uses []func(*executor.Executor)
+	// transports are tried before the built-in one, in the order given.
+	transports []graphql.Transport
 }
 
 // Option configures the handler returned by New.
@@ -134,6 +155,13 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
+// WithTransport adds a transport, such as gqlgen's transport.Websocket. Added transports
+// are tried in the order given, before the built-in one (plain GraphQL over HTTP): the
+// first whose Supports accepts a request serves it.
+func WithTransport(t graphql.Transport) Option {
+	return func(c *config) { c.transports = append(c.transports, t) }
+}
+
 // New returns an http.Handler serving GraphQL over HTTP (GET and POST) for es, compliant
 // with the GraphQL-over-HTTP spec:
 //   - Accept negotiation between application/graphql-response+json and application/json;
@@ -147,7 +175,9 @@ func WithMaxBodyBytes(n int64) Option {
 //     application/graphql-response+json, 200 without data under application/json.
 //   - Executed operations: 200 with data (null when the root errored).
 //
-// Introspection is enabled and parsed, validated documents are kept in a bounded LRU cache.
+// Subscriptions are served by the transports WithTransport adds, and refused by the
+// plain one. Introspection is enabled and parsed, validated documents are kept in
+// a bounded LRU cache.
 func New(es graphql.ExecutableSchema, opts ...Option) http.Handler {
 	cfg := config{maxBodyBytes: DefaultMaxBodyBytes}
 	for _, opt := range opts {
@@ -171,20 +201,20 @@ func New(es graphql.ExecutableSchema, opts ...Option) http.Handler {
 		use(exec)
 	}
 
-	return &server{
-		exec:      exec,
-		transport: transport{maxBodyBytes: cfg.maxBodyBytes},
-	}
+	plain := transport{maxBodyBytes: cfg.maxBodyBytes}
+	transports := append(slices.Clone(cfg.transports), plain)
+	return &server{exec: exec, transports: transports}
 }
 
-// server is the http.Handler: it recovers panics and hands every request to its one
-// transport (gqlgen's handler.Server would pick among several; there is only one here).
+// server is the http.Handler: like gqlgen's handler.Server it hands every request to the
+// first of its transports that supports it (the last, the plain one, supports all), and
+// recovers the panics that escape.
 type server struct {
-	exec      *executor.Executor
-	transport graphql.Transport
+	exec       *executor.Executor
+	transports []graphql.Transport
 }
 
-// ServeHTTP serves one GraphQL-over-HTTP request.
+// ServeHTTP serves one request.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := graphql.StartOperationTrace(r.Context())
 	defer func() {
@@ -195,7 +225,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writePanic(ctx, w, rec)
 		}
 	}()
-	s.transport.Do(w, r.WithContext(ctx), s.exec)
+	r = r.WithContext(ctx)
+	for _, t := range s.transports {
+		if t.Supports(r) {
+			t.Do(w, r, s.exec)
+			return
+		}
+	}
 }
 
 // writePanic answers 500 with the presented form of a panic that escaped the executor
