@@ -102,3 +102,27 @@ func negotiate(accept []string) (mediaType string, ok bool) {
 		return mediaJSON, true
 	}
 }
+
+// mediaEventStream is the media type of Server-Sent Events.
+const mediaEventStream = "text/event-stream"
+
+// acceptsEventStream reports whether the Accept header values list text/event-stream
+// itself with a quality above zero; wildcards do not count, so that only clients that ask
+// for an event stream get one.
+func acceptsEventStream(accept []string) bool {
+	for _, header := range accept {
+		for part := range strings.SplitSeq(header, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil || mt != mediaEventStream {
+				continue
+			}
+			if qs, has := params["q"]; has {
+				if q, err := strconv.ParseFloat(qs, 64); err != nil || q <= 0 || q > 1 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}

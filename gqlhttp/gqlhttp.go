@@ -1,6 +1,7 @@
 // Package gqlhttp serves a gqlgen executable schema over HTTP: plain GraphQL over HTTP
-// (https://graphql.github.io/graphql-over-http/draft/) and any transport added with
-// WithTransport, such as gqlgen's WebSocket one.
+// (https://graphql.github.io/graphql-over-http/draft/), Server-Sent Events (the
+// graphql-sse protocol, https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md)
+// and any transport added with WithTransport, such as gqlgen's WebSocket one.
 //
 // It is built on gqlgen's executor (the engine behind gqlgen's handler.Server) with
 // graphql.Transports of its own, so error presenters, recover functions and handler
@@ -10,7 +11,8 @@
 //
 // Like gqlgen's handler.Server, the handler gives each request to the first transport
 // whose Supports accepts it: first those added with WithTransport, in the order given,
-// then plain HTTP, which takes every request left. gqlgen's transport.Websocket claims every request with an Upgrade header,
+// then Server-Sent Events (when WithSSE enabled it), then plain HTTP, which takes every
+// request left. gqlgen's transport.Websocket claims every request with an Upgrade header,
 // so added first it serves graphql-transport-ws (and the older graphql-ws) subscriptions
 // and leaves the rest to the built-in transports.
 //
@@ -20,7 +22,54 @@
 // application/json; the status codes the specification asks for; the data entry left out
 // of responses to requests that never reached execution; an extensions.code on every
 // error the handler raises itself. Subscriptions are refused with 400 (code
-// BAD_USER_INPUT) telling the client to subscribe over a WebSocket.
+// BAD_USER_INPUT) telling the client to subscribe over a WebSocket or with Server-Sent
+// Events.
+//
+// # Server-Sent Events
+//
+// The graphql-sse protocol's distinct connections mode: each GET or POST whose Accept
+// header lists text/event-stream runs one operation (query, mutation or subscription)
+// and streams its results. The single connection mode (reservations with PUT, operations
+// stopped with DELETE) is not served: a reservation reaches the plain transport, which
+// refuses its method with 405. Where the protocol is silent or leaves a choice, the transport decides:
+//
+//   - Selection: text/event-stream must be listed by name with a quality above zero,
+//     whatever else the header lists and however much more it wants it; */* does not
+//     select the stream.
+//   - Before the stream: parameters are read exactly as by the plain transport (same
+//     status codes and messages for bad JSON, 413, 415, a missing query; persisted-only
+//     requests allowed), and a request refused before execution (parse, validation or
+//     variable-coercion errors, an extension's refusal) gets a GraphQL JSON response in
+//     the negotiated JSON media type (application/json when the header names none) with
+//     status 400 whatever the media type, as the reference server answers documents
+//     that do not parse: a 200 would be taken for the stream. The protocol would have
+//     validation errors sent as a next event on an accepted stream instead (the
+//     reference server does so only when Accept is exactly text/event-stream);
+//     answering them like every other refusal keeps one behaviour and lets a spent
+//     budget (code RATE_LIMITED) keep its 429 and Retry-After, as over plain HTTP. A
+//     GET may run queries and subscriptions; a mutation over GET gets 405 with Allow:
+//     POST.
+//   - The stream: status 200, Content-Type text/event-stream; charset=utf-8,
+//     Cache-Control no-cache and X-Accel-Buffering no (so that nginx does not buffer),
+//     flushed at once with an opening comment line, since some user agents report a
+//     stream open only once body bytes arrive. No Connection header: it is hop-by-hop
+//     and forbidden in HTTP/2.
+//   - Events: every response of the executor is a next event whose data is the
+//     response as the plain transport encodes it (errors, data, extensions), on one
+//     line; when the executor has no more, a complete event with an empty data field
+//     (which EventSource needs to fire). A query or mutation thus gives one next then
+//     complete; a subscription one next per event until its source ends. A query or mutation that produced no response gets an
+//     error next (code INTERNAL) before complete.
+//   - Liveness: a comment line (":") whenever nothing was written for
+//     SSEOptions.KeepAlive. Every write is bounded by SSEOptions.WriteTimeout through
+//     http.ResponseController's write deadline (the server can have no global
+//     WriteTimeout, since streams last); a handler whose ResponseWriter cannot take a
+//     deadline refuses streams with 500 rather than risk an unbounded one.
+//   - Ending: a write that fails or times out, or a client that goes away, ends the
+//     stream without complete and cancels the operation's context, so that resolvers
+//     and their goroutines end; no goroutine of the transport outlives the request. A
+//     panic that escapes the executor ends the stream with an error next (code INTERNAL
+//     unless the error presenter set one) and complete.
 //
 // # Error codes
 //
@@ -72,8 +121,10 @@ type config struct {
 	// uses are applied to the executor in the order the options were given, after the
 	// introspection extension.
 	uses []func(*executor.Executor)
-	// transports are tried before the built-in one, in the order given.
+	// transports are tried before the built-in ones, in the order given.
 	transports []graphql.Transport
+	// sse is nil unless WithSSE enabled Server-Sent Events.
+	sse *SSEOptions
 }
 
 // Option configures the handler returned by New.
@@ -156,10 +207,25 @@ func WithMaxBodyBytes(n int64) Option {
 }
 
 // WithTransport adds a transport, such as gqlgen's transport.Websocket. Added transports
-// are tried in the order given, before the built-in one (plain GraphQL over HTTP): the
-// first whose Supports accepts a request serves it.
+// are tried in the order given, before the built-in ones (Server-Sent Events when enabled,
+// then plain GraphQL over HTTP): the first whose Supports accepts a request serves it.
 func WithTransport(t graphql.Transport) Option {
 	return func(c *config) { c.transports = append(c.transports, t) }
+}
+
+// WithSSE enables the Server-Sent Events transport (the graphql-sse protocol's distinct
+// connections mode) for GET and POST requests whose Accept header lists
+// text/event-stream. Given more than once, the last options win.
+func WithSSE(opts SSEOptions) Option {
+	return func(c *config) {
+		if opts.KeepAlive <= 0 {
+			opts.KeepAlive = DefaultSSEKeepAlive
+		}
+		if opts.WriteTimeout <= 0 {
+			opts.WriteTimeout = DefaultSSEWriteTimeout
+		}
+		c.sse = &opts
+	}
 }
 
 // New returns an http.Handler serving GraphQL over HTTP (GET and POST) for es, compliant
@@ -175,8 +241,8 @@ func WithTransport(t graphql.Transport) Option {
 //     application/graphql-response+json, 200 without data under application/json.
 //   - Executed operations: 200 with data (null when the root errored).
 //
-// Subscriptions are served by the transports WithTransport adds, and refused by the
-// plain one. Introspection is enabled and parsed, validated documents are kept in
+// Subscriptions are served by the transports WithSSE and WithTransport add, and refused
+// by the plain one. Introspection is enabled and parsed, validated documents are kept in
 // a bounded LRU cache.
 func New(es graphql.ExecutableSchema, opts ...Option) http.Handler {
 	cfg := config{maxBodyBytes: DefaultMaxBodyBytes}
@@ -202,8 +268,15 @@ func New(es graphql.ExecutableSchema, opts ...Option) http.Handler {
 	}
 
 	plain := transport{maxBodyBytes: cfg.maxBodyBytes}
-	transports := append(slices.Clone(cfg.transports), plain)
-	return &server{exec: exec, transports: transports}
+	transports := slices.Clone(cfg.transports)
+	if cfg.sse != nil {
+		transports = append(transports, sseTransport{
+			plain:        plain,
+			keepAlive:    cfg.sse.KeepAlive,
+			writeTimeout: cfg.sse.WriteTimeout,
+		})
+	}
+	return &server{exec: exec, transports: append(transports, plain)}
 }
 
 // server is the http.Handler: like gqlgen's handler.Server it hands every request to the

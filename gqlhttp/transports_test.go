@@ -40,8 +40,9 @@ func (n namedTransport) Do(w http.ResponseWriter, _ *http.Request, _ graphql.Gra
 
 func TestWithTransportOrder(t *testing.T) {
 	h := gqlhttp.New(testSchema(),
+		gqlhttp.WithSSE(gqlhttp.SSEOptions{}),
 		gqlhttp.WithTransport(namedTransport{name: "first", names: []string{"a"}}),
-		gqlhttp.WithTransport(namedTransport{name: "second", names: []string{"a", "b"}}),
+		gqlhttp.WithTransport(namedTransport{name: "second", names: []string{"a", "b", "sse"}}),
 	)
 	post := func(kv ...string) http.Header {
 		return hdr(append([]string{"Content-Type", appJSON}, kv...)...)
@@ -54,6 +55,11 @@ func TestWithTransportOrder(t *testing.T) {
 	}{
 		{"the first supporting transport wins", post("X-Transport", "a"), "first", ""},
 		{"later ones serve what earlier ones do not", post("X-Transport", "b"), "second", ""},
+		{"added transports come before SSE", post("X-Transport", "sse", "Accept", eventStream), "second", ""},
+		{"then SSE", post("Accept", eventStream), "", "text/event-stream; charset=utf-8"},
+		{"SSE needs text/event-stream named", post("Accept", "*/*"), "", "application/json; charset=utf-8"},
+		{"SSE with a zero quality is not asked for", post("Accept", "text/event-stream;q=0, application/json"), "",
+			"application/json; charset=utf-8"},
 		{"then plain HTTP", post(), "", "application/json; charset=utf-8"},
 	}
 	srv := streamServer(t, h)
@@ -92,6 +98,7 @@ func TestWebsocketThroughWithTransport(t *testing.T) {
 	s := newStreams()
 	srv := streamServer(t, gqlhttp.New(s.schema(),
 		gqlhttp.WithTransport(transport.Websocket{}),
+		gqlhttp.WithSSE(gqlhttp.SSEOptions{}),
 	))
 
 	ctx, cancel := context.WithTimeout(t.Context(), patience)
