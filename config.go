@@ -44,6 +44,10 @@ type config struct {
 	introspection  bool
 	requestTimeout time.Duration
 	maxConns       int
+
+	webhookSecret        string
+	publicURL            string
+	conversationCacheTTL time.Duration
 }
 
 // setting describes one configuration value.
@@ -79,6 +83,9 @@ var settings = []setting{
 	{"introspection", "INTROSPECTION", "true", "allow introspection (true/false)"},
 	{"request-timeout", "REQUEST_TIMEOUT", "30s", "deadline of each request (streams excepted)"},
 	{"max-connections", "MAX_CONNECTIONS", "4096", "most client connections at once; idle ones are closed first to make room"},
+	{"webhook-secret", "WEBHOOK_SECRET", "", "FreeScout's webhook Secret Key (Manage » API & Webhooks); empty: POST /webhooks/freescout answers 404"},
+	{"public-url", "PUBLIC_URL", "", "the gateway's public base URL, for `scoutgraph webhooks register` (its webhook is PUBLIC_URL/webhooks/freescout)"},
+	{"conversation-cache-ttl", "CONVERSATION_CACHE_TTL", "0", "keep conversation pages, conversations and folders cached this long, dropped by events and own writes (0: off)"},
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -153,6 +160,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := parseCallerSettings(&cfg, get); err != nil {
 		return cfg, err
 	}
+	if err := parseLiveSettings(&cfg, get); err != nil {
+		return cfg, err
+	}
 	if cfg.demo {
 		return cfg, nil
 	}
@@ -225,6 +235,23 @@ func parseCallerSettings(cfg *config, get func(string) string) error {
 	if cfg.maxConns, err = positive(get("max-connections")); err != nil {
 		return fmt.Errorf("MAX_CONNECTIONS / --max-connections: %w", err)
 	}
+	return nil
+}
+
+// parseLiveSettings reads the settings of live events into cfg.
+func parseLiveSettings(cfg *config, get func(string) string) error {
+	cfg.webhookSecret = get("webhook-secret")
+	if cfg.publicURL = strings.TrimRight(get("public-url"), "/"); cfg.publicURL != "" {
+		u, err := url.Parse(cfg.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+			return fmt.Errorf("PUBLIC_URL / --public-url: want the gateway's http or https base URL such as https://scoutgraph.example.com, got %q", redactURL(cfg.publicURL))
+		}
+	}
+	ttl, err := time.ParseDuration(get("conversation-cache-ttl"))
+	if err != nil || ttl < 0 {
+		return fmt.Errorf("CONVERSATION_CACHE_TTL / --conversation-cache-ttl: want a duration such as 2m, or 0 for off, got %q", get("conversation-cache-ttl"))
+	}
+	cfg.conversationCacheTTL = ttl
 	return nil
 }
 

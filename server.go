@@ -3,6 +3,7 @@
 //
 //	scoutgraph [flags]                              serve the gateway
 //	scoutgraph emulator --listen ADDR --api-key KEY  serve the FreeScout emulator alone
+//	scoutgraph webhooks register|list|delete        manage the gateway's webhook in FreeScout
 //	scoutgraph schema                               print the GraphQL SDL
 //	scoutgraph version                              print the version
 package main
@@ -25,6 +26,7 @@ import (
 
 	"github.com/scoutgraph/scoutgraph/gateway"
 	"github.com/scoutgraph/scoutgraph/graph"
+	"github.com/scoutgraph/scoutgraph/upstream"
 	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "emulator":
 		return serveEmulator(ctx, rest, stdout, stderr)
+	case "webhooks":
+		return webhooksCommand(ctx, rest, getenv, stdout, stderr)
 	case "schema":
 		_, err := io.WriteString(stdout, graph.SDL())
 		return err
@@ -57,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, err := fmt.Fprintln(stdout, "scoutgraph", version())
 		return err
 	}
-	return fmt.Errorf("unknown command %q (want emulator, schema or version)", cmd)
+	return fmt.Errorf("unknown command %q (want emulator, webhooks, schema or version)", cmd)
 }
 
 // buildVersion is set at link time (-ldflags "-X main.buildVersion=v1.2.3")
@@ -106,6 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Auth: cfg.auth, CORSOrigins: cfg.corsOrigins, MaxDepth: cfg.maxDepth, MaxCost: cfg.maxCost,
 		RateLimit: cfg.rateLimit, Persisted: cfg.persisted, PersistedFile: cfg.persistedFile,
 		DisableIntrospection: !cfg.introspection, RequestTimeout: cfg.requestTimeout,
+		WebhookSecret: cfg.webhookSecret, ConversationCacheTTL: cfg.conversationCacheTTL,
 	}, logger)
 	if err != nil {
 		return err
@@ -116,9 +121,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen %s: %w", cfg.listen, err)
 	}
 	go reloadOnHangup(ctx, gw, logger)
+	if cfg.demo {
+		if err := registerDemoWebhook(ctx, cfg, ln.Addr().String(), logger); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (GraphiQL at /, GraphQL at /graphql)\n", version(), ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "")
-	return serveHTTP(ctx, ln, gw.Handler(), logger, cfg.maxConns)
+	return serveHTTP(ctx, ln, gw.Handler(), logger, cfg.maxConns, gw.EndStreams)
 }
 
 // reloadOnHangup rereads the tokens file whenever the process gets SIGHUP,
@@ -164,8 +174,16 @@ func tuneGC(getenv func(string) string) {
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
 // At most maxConns client connections stay open (see connLimit; 0: no
 // bound).
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, maxConns int) error {
+//
+// When it shuts down, endStreams (if not nil) is called first, so that
+// every subscription completes; half a second later the connections'
+// contexts are cancelled, which closes the WebSockets (http.Server.Shutdown
+// waits for none of them) with a normal closure.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, maxConns int, endStreams func()) error {
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -177,6 +195,12 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 	if maxConns > 0 {
 		srv.ConnState = newConnLimit(maxConns).track
 	}
+	srv.RegisterOnShutdown(func() {
+		if endStreams != nil {
+			endStreams()
+		}
+		time.AfterFunc(streamGrace, cancelBase)
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -196,6 +220,25 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 	return nil
 }
 
+// streamGrace is how long a shutdown lets the streams write their last
+// messages (complete) before the WebSockets are closed.
+const streamGrace = 500 * time.Millisecond
+
+// registerDemoWebhook makes the demo's emulator deliver its webhooks to the
+// gateway listening at addr, so that the demo is live.
+func registerDemoWebhook(ctx context.Context, cfg config, addr string, logger *slog.Logger) error {
+	client, err := upstream.New(cfg.freescoutURL, cfg.apiKey)
+	if err != nil {
+		return err
+	}
+	target := "http://" + addr + webhookPath
+	if _, _, err := registerWebhook(ctx, client, target); err != nil {
+		return fmt.Errorf("demo webhook: %w", err)
+	}
+	logger.Info("demo mode: the emulator delivers its webhooks to the gateway", "url", target)
+	return nil
+}
+
 // startDemo serves the emulator with its sample data on a loopback port and
 // points cfg at it, with a random key that is never printed.
 func startDemo(ctx context.Context, cfg *config, logger *slog.Logger) (func(), error) {
@@ -209,10 +252,17 @@ func startDemo(ctx context.Context, cfg *config, logger *slog.Logger) (func(), e
 		return nil, fmt.Errorf("demo emulator: listen: %w", err)
 	}
 	cfg.freescoutURL = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: emulator.New(emulator.Options{APIKey: cfg.apiKey}), ReadHeaderTimeout: 5 * time.Second}
+	if cfg.webhookSecret == "" {
+		cfg.webhookSecret = emulator.DefaultWebhookSecret()
+	}
+	emu := emulator.New(emulator.Options{APIKey: cfg.apiKey, WebhookSecret: cfg.webhookSecret})
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	logger.Info("demo mode: built-in FreeScout emulator with sample data", "url", cfg.freescoutURL)
-	return func() { _ = srv.Shutdown(context.WithoutCancel(ctx)) }, nil
+	return func() {
+		_ = emu.Close()
+		_ = srv.Shutdown(context.WithoutCancel(ctx))
+	}, nil
 }
 
 // serveEmulator runs the FreeScout emulator on its own.
@@ -233,5 +283,5 @@ func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("listen %s: %w", *listen, err)
 	}
 	fmt.Fprintf(stdout, "FreeScout emulator listening on http://%s/api\n", ln.Addr())
-	return serveHTTP(ctx, ln, emulator.New(emulator.Options{APIKey: *key, Latency: *latency}), logger, 0)
+	return serveHTTP(ctx, ln, emulator.New(emulator.Options{APIKey: *key, Latency: *latency}), logger, 0, nil)
 }

@@ -39,6 +39,14 @@ const DefaultDedupeWindow = 3 * time.Hour
 // ErrClosed is returned by the operations of a closed bus.
 var ErrClosed = errors.New("events: bus closed")
 
+// FreeScoutEvents returns FreeScout's 12 webhook events, as a webhook
+// registered for all of them lists them.
+func FreeScoutEvents() []string {
+	return []string{ConvoAssigned, ConvoCreated, ConvoDeleted, ConvoDeletedForever,
+		ConvoRestored, ConvoMoved, ConvoStatus, ConvoCustomerReplyCreated,
+		ConvoAgentReplyCreated, ConvoNoteCreated, CustomerCreated, CustomerUpdated}
+}
+
 // IsFreeScoutEvent reports whether name is one of FreeScout's 12 webhook
 // events.
 func IsFreeScoutEvent(name string) bool {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/cache"
+	"github.com/scoutgraph/scoutgraph/events"
 	"github.com/scoutgraph/scoutgraph/gqlhttp"
 	"github.com/scoutgraph/scoutgraph/graph"
 	"github.com/scoutgraph/scoutgraph/graphiql"
@@ -69,6 +70,13 @@ type Config struct {
 	DisableIntrospection bool
 	// RequestTimeout bounds each request but streams (default 30s).
 	RequestTimeout time.Duration
+
+	// WebhookSecret is FreeScout's webhook "Secret Key" (WEBHOOK_SECRET);
+	// empty turns the receiver off (404).
+	WebhookSecret string
+	// ConversationCacheTTL turns the conversation cache on
+	// (CONVERSATION_CACHE_TTL; 0, the default, is off).
+	ConversationCacheTTL time.Duration
 }
 
 func (cfg *Config) defaults() {
@@ -108,6 +116,7 @@ type Gateway struct {
 	cache   cache.Cache
 	store   *cache.Store
 	auth    *auth.Authenticator
+	live    *live
 	metrics *metrics
 	handler http.Handler
 }
@@ -128,7 +137,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		return nil, err
 	}
 	a := &Gateway{logger: logger, client: client, metrics: m}
-	var rate ratelimit.Limiter
+	var (
+		rate ratelimit.Limiter
+		bus  events.Bus
+	)
 	if cfg.RedisURL != "" {
 		r, err := cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix, OpTimeout: cfg.CacheOpTimeout})
 		if err != nil {
@@ -138,11 +150,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		if rate, err = ratelimit.NewRedis(r.Client(), cfg.RateLimit, ratelimit.RedisOptions{Prefix: prefixed(cfg.CachePrefix, "ratelimit:"), OpTimeout: cfg.CacheOpTimeout}); err != nil {
 			return nil, errors.Join(err, a.cache.Close())
 		}
+		if bus, err = events.NewRedis(r.Client(), events.RedisOptions{Prefix: prefixed(cfg.CachePrefix, "events:"), Logger: logger}); err != nil {
+			return nil, errors.Join(err, a.cache.Close())
+		}
 	} else {
 		a.cache = cache.NewMemory()
 		if rate, err = ratelimit.NewMemory(cfg.RateLimit, ratelimit.MemoryOptions{}); err != nil {
 			return nil, err
 		}
+		bus = events.NewMemory(events.MemoryOptions{})
 	}
 	a.store = cache.NewStore(a.cache, cache.StoreOptions{TTL: cfg.CacheTTL, Logger: logger, OnFallback: m.cacheFallback})
 	if err := a.store.Check(ctx); err != nil {
@@ -161,10 +177,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	}
 	sessions := session.NewFactory(session.Options{
 		Client: client, Store: a.store, DefinitionsTTL: cfg.CacheTTL, Logger: logger,
-		MaxCalls: cfg.MaxCost,
+		MaxCalls: cfg.MaxCost, ConversationTTL: cfg.ConversationCacheTTL,
 	})
+	a.live = newLive(bus, cfg.WebhookSecret, sessions, m, logger)
 	resolver := &graph.Resolver{
 		Sessions: graph.SessionFactoryFunc(func(ctx context.Context) graph.Session { return sessions.New(ctx) }),
+		Events:   a.live.hub,
 		Logger:   logger,
 	}
 	pipe := newPipeline(Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost, Introspection: !cfg.DisableIntrospection}, rate,
@@ -174,6 +192,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	a.handler = NewServer(logger, m, server{
 		resolver: resolver, pipeline: pipe, persisted: persist, auth: a.auth,
 		cors: cfg.CORSOrigins, requestTimeout: cfg.RequestTimeout, ready: a.ready,
+		webhooks: a.live.receiver,
 	})
 	return a, nil
 }
@@ -212,11 +231,17 @@ func persistedExtension(cfg Config, c cache.Cache, logger *slog.Logger) (*persis
 // Handler returns the gateway's HTTP handler.
 func (a *Gateway) Handler() http.Handler { return a.handler }
 
-// Close releases the authenticator's background work and the cache
-// connection.
+// EndStreams ends every subscription: each stream completes. The server
+// calls it when it starts shutting down (http.Server.RegisterOnShutdown),
+// since it waits for no WebSocket.
+func (a *Gateway) EndStreams() { a.live.hub.Close() }
+
+// Close ends the subscriptions, stops reading the event bus, and releases
+// the authenticator's background work and the cache connection.
 func (a *Gateway) Close() error {
+	err := a.live.close()
 	a.auth.Close()
-	return a.cache.Close()
+	return errors.Join(err, a.cache.Close())
 }
 
 // ReloadAuth reads the tokens file again (on SIGHUP).
@@ -239,6 +264,7 @@ type server struct {
 	cors           []string
 	requestTimeout time.Duration
 	ready          func(context.Context) map[string]error
+	webhooks       http.Handler // POST /webhooks/freescout
 }
 
 // NewServer returns the gateway's HTTP handler: every route, wrapped in
@@ -257,12 +283,18 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, s server) {
 		gqlhttp.WithMaxBodyBytes(1<<20),
 		gqlhttp.WithParserTokenLimit(maxTokens),
 		gqlhttp.WithValidationErrorLimit(maxValidationErrors),
+		gqlhttp.WithTransport(websocketTransport(s.auth, s.cors, logger)),
+		gqlhttp.WithSSE(gqlhttp.SSEOptions{KeepAlive: sseKeepAlive}),
+		// Outermost: each event of a subscription gets its data session
+		// before the pipeline counts what the event cost.
+		gqlhttp.WithAroundResponses(s.resolver.AroundResponses),
 		gqlhttp.WithExtension(s.persisted),
 		gqlhttp.WithExtension(s.pipeline),
 		gqlhttp.WithAroundOperations(s.resolver.AroundOperations),
 		gqlhttp.WithAroundRootFields(graph.ForgetBeforeMutations),
 	)
 	mux.Handle("/graphql", corsFor(s.cors, withDeadline(s.requestTimeout, authenticate(s.auth, gql))))
+	mux.Handle("/webhooks/freescout", s.webhooks)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(s.ready))
 	mux.Handle("GET /metrics", m.handler())

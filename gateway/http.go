@@ -79,7 +79,7 @@ func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler 
 // routeLabel bounds the metrics' route label to the known routes.
 func routeLabel(path string) string {
 	switch path {
-	case "/graphql", "/healthz", "/readyz", "/metrics", "/":
+	case "/graphql", "/healthz", "/readyz", "/metrics", "/webhooks/freescout", "/":
 		return path
 	}
 	return "other"

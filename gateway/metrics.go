@@ -20,6 +20,8 @@ type metrics struct {
 	upstreamCalls  *prometheus.CounterVec
 	upstreamDur    *prometheus.HistogramVec
 	cacheFallbacks *prometheus.CounterVec
+	webhooks       *prometheus.CounterVec
+	events         *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -42,8 +44,14 @@ func newMetrics() *metrics {
 		cacheFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scoutgraph_cache_fallbacks_total", Help: "Cache operations that failed and were tolerated, by operation.",
 		}, []string{"op"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scoutgraph_webhook_deliveries_total", Help: "FreeScout webhook deliveries received, by result (published, duplicate, unsigned, ...).",
+		}, []string{"result"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scoutgraph_events_total", Help: "Events this replica read from the event bus, by FreeScout event name (lost: events the bus lost).",
+		}, []string{"event"}),
 	}
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.upstreamCalls, m.upstreamDur, m.cacheFallbacks,
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.upstreamCalls, m.upstreamDur, m.cacheFallbacks, m.webhooks, m.events,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -59,6 +67,15 @@ func (m *metrics) observeUpstream(_ context.Context, c upstream.Call) {
 }
 
 func (m *metrics) cacheFallback(op string) { m.cacheFallbacks.WithLabelValues(op).Inc() }
+
+func (m *metrics) observeWebhook(result string) { m.webhooks.WithLabelValues(result).Inc() }
+
+// countSubscriptions exports how many subscriptions this replica serves.
+func (m *metrics) countSubscriptions(n func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "scoutgraph_subscriptions", Help: "Live GraphQL subscriptions on this replica.",
+	}, func() float64 { return float64(n()) }))
+}
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -281,10 +282,11 @@ func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 		return pipelineError(errcode.New(errcode.QueryTooComplex, fmt.Sprintf("the operation may cost %d FreeScout calls; at most %d are allowed", estimate, p.limits.MaxCost)).
 			With("cost", map[string]any{"estimated": estimate, "limit": p.limits.MaxCost}))
 	}
+	charge := estimate
 	if oc.Operation.Operation == ast.Subscription {
-		estimate = 0 // each event is charged what it costs (see the subscriptions)
+		charge = 0 // each event is charged what it cost (streamEvent)
 	}
-	res, err := p.rate.Take(ctx, caller.ID, estimate)
+	res, err := p.rate.Take(ctx, caller.ID, charge)
 	if err != nil {
 		// The budget store failing must not take the gateway down with
 		// it: the operation runs, unbudgeted, and the log says so.
@@ -295,6 +297,9 @@ func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 		return pipelineError(errcode.New(errcode.RateLimited, fmt.Sprintf("the caller's budget of FreeScout calls is spent; retry in %d s", res.RetryAfterSeconds())).
 			With("retryAfter", res.RetryAfterSeconds()).
 			With("cost", map[string]any{"estimated": estimate, "limit": res.Limit, "remaining": res.Remaining, "resetAt": res.ResetAt.UTC().Format(time.RFC3339)}))
+	}
+	if oc.Operation.Operation == ast.Subscription {
+		oc.Stats.SetExtension(streamStats, &stream{})
 	}
 	graph.SetOperationCost(oc, &graph.OperationCost{Estimated: estimate, Limit: res.Limit, Remaining: res.Remaining, ResetAt: res.ResetAt})
 	return nil
@@ -330,15 +335,15 @@ func checkScopes(oc *graphql.OperationContext, c *auth.Caller) *errcode.Error {
 // the operation did not use, and writes the cost into the response's
 // extensions.
 func (p *pipeline) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if st := streamOf(ctx); st != nil {
+		return p.streamEvent(ctx, st, next)
+	}
 	resp := next(ctx)
 	cost := graph.OperationCostFrom(ctx)
 	if resp == nil || cost == nil {
 		return resp
 	}
-	actual := 0
-	if s, ok := graph.SessionFrom(ctx).(interface{ Calls() int }); ok {
-		actual = s.Calls()
-	}
+	actual := sessionCalls(ctx)
 	caller := auth.CallerFrom(ctx)
 	if unused := cost.Estimated - actual; unused > 0 && caller != nil {
 		if res, err := p.rate.Refund(context.WithoutCancel(ctx), caller.ID, unused); err == nil {
@@ -346,6 +351,12 @@ func (p *pipeline) InterceptResponse(ctx context.Context, next graphql.ResponseH
 		}
 		cost.Estimated = actual + unused // unchanged; the refund happens once
 	}
+	setCost(resp, cost, actual)
+	return resp
+}
+
+// setCost writes the cost into a response's extensions.
+func setCost(resp *graphql.Response, cost *graph.OperationCost, actual int) {
 	if resp.Extensions == nil {
 		resp.Extensions = map[string]any{}
 	}
@@ -356,6 +367,73 @@ func (p *pipeline) InterceptResponse(ctx context.Context, next graphql.ResponseH
 		"remaining": cost.Remaining,
 		"resetAt":   cost.ResetAt.UTC().Format(time.RFC3339),
 	}
+}
+
+// sessionCalls is how many FreeScout calls the data session of ctx made.
+func sessionCalls(ctx context.Context) int {
+	if s, ok := graph.SessionFrom(ctx).(interface{ Calls() int }); ok {
+		return s.Calls()
+	}
+	return 0
+}
+
+// stream is what the pipeline keeps about a subscription while it runs.
+type stream struct {
+	mu    sync.Mutex
+	ended bool // the caller's budget was spent: no more events
+}
+
+const streamStats = "scoutgraph.stream"
+
+// streamOf returns the subscription state of ctx's operation, or nil when
+// it is not a subscription.
+func streamOf(ctx context.Context) *stream {
+	if !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	st, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(streamStats).(*stream)
+	return st
+}
+
+// streamEvent is step 7 for one event of a subscription: the event is
+// charged to the caller's budget what its own data session cost (an event
+// answered from the webhook's body costs nothing), and carries its cost in
+// extensions.cost (estimated: the estimate of one event). The event that
+// spends the budget is still sent, with a RATE_LIMITED error saying that
+// the subscription ended; then the stream completes.
+func (p *pipeline) streamEvent(ctx context.Context, st *stream, next graphql.ResponseHandler) *graphql.Response {
+	st.mu.Lock()
+	ended := st.ended
+	st.mu.Unlock()
+	if ended {
+		return nil
+	}
+	resp := next(ctx)
+	cost := graph.OperationCostFrom(ctx)
+	caller := auth.CallerFrom(ctx)
+	if resp == nil || cost == nil || caller == nil {
+		return resp
+	}
+	actual := sessionCalls(ctx)
+	event := *cost
+	if actual > 0 {
+		res, err := p.rate.Take(context.WithoutCancel(ctx), caller.ID, min(actual, p.limits.MaxCost))
+		switch {
+		case err != nil:
+			p.logger.WarnContext(ctx, "rate limit unavailable; the event is not charged", "err", err)
+		case !res.Allowed:
+			st.mu.Lock()
+			st.ended = true
+			st.mu.Unlock()
+			resp.Errors = append(resp.Errors, pipelineError(errcode.New(errcode.RateLimited,
+				fmt.Sprintf("the caller's budget of FreeScout calls is spent; the subscription ended: subscribe again in %d s", res.RetryAfterSeconds())).
+				With("retryAfter", res.RetryAfterSeconds())))
+			event.Remaining, event.ResetAt = res.Remaining, res.ResetAt
+		default:
+			event.Remaining, event.ResetAt = res.Remaining, res.ResetAt
+		}
+	}
+	setCost(resp, &event, actual)
 	return resp
 }
 
@@ -366,7 +444,7 @@ func (p *pipeline) InterceptResponse(ctx context.Context, next graphql.ResponseH
 func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebSocket(r) {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(acceptUpgrade(w, r))
 			return
 		}
 		c, err := a.Authenticate(r.Context(), auth.FromHeader(r.Header))

@@ -83,6 +83,13 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	if !allowedOverGET(execCtx, w, r, exec, opCtx, "queries and subscriptions", ast.Query, ast.Subscription) {
 		return
 	}
+	if opCtx.Operation.Operation != ast.Subscription && acceptable {
+		// A client that takes JSON as well gets a query or mutation, which has one
+		// response, as JSON: urql, for one, lists text/event-stream beside the JSON types
+		// in every request's Accept.
+		answer(ctx, w, exec, opCtx)
+		return
+	}
 
 	rc := http.NewResponseController(w)
 	if err := rc.SetWriteDeadline(time.Now().Add(t.writeTimeout)); err != nil {

@@ -496,3 +496,35 @@ func TestSSEWriteTimeout(t *testing.T) {
 		t.Fatal("the handler never returned")
 	}
 }
+
+// TestSSEAcceptingJSONToo: a query from a client whose Accept lists the JSON
+// types beside text/event-stream (urql does for every request) is answered
+// as JSON; its subscriptions still stream.
+func TestSSEAcceptingJSONToo(t *testing.T) {
+	noLeaks(t)
+	s := newStreams()
+	srv := streamServer(t, gqlhttp.New(s.schema(), gqlhttp.WithSSE(gqlhttp.SSEOptions{})))
+	const accept = "application/graphql-response+json, application/json, text/event-stream"
+	post := func(body string) *http.Response {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/graphql", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", accept)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = res.Body.Close() })
+		return res
+	}
+	res := post(subscribeBody("{ name }"))
+	b, _ := io.ReadAll(res.Body)
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != http.StatusOK || !strings.HasPrefix(ct, "application/graphql-response+json") || string(b) != `{"data":{"name":"test"}}` {
+		t.Errorf("query: status %d, Content-Type %q, body %s; want the JSON answer", res.StatusCode, ct, b)
+	}
+	if ct := post(subscribeBody("subscription { ticks(count: 1) }")).Header.Get("Content-Type"); ct != "text/event-stream; charset=utf-8" {
+		t.Errorf("subscription: Content-Type %q, want the event stream", ct)
+	}
+}

@@ -91,15 +91,21 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 
-	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	resp := responses(ctx)
+	answer(ctx, w, exec, opCtx)
+}
+
+// answer executes a prepared query or mutation and writes its one response as JSON. The
+// response Content-Type must already be set.
+func answer(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, opCtx *graphql.OperationContext) {
+	responses, dispatchCtx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(dispatchCtx)
 	if resp == nil {
-		if ctx.Err() != nil {
+		if dispatchCtx.Err() != nil {
 			return // the client went away; nobody reads an answer
 		}
 		err := &gqlerror.Error{Message: "the operation produced no response"}
 		setDefaultCode(err, codeInternal)
-		resp = exec.DispatchError(execCtx, gqlerror.List{err})
+		resp = exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{err})
 		writeResponse(w, http.StatusInternalServerError, orErrors(resp, gqlerror.List{err}), false)
 		return
 	}

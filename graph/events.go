@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -81,12 +82,23 @@ func ParseEvent(name string, body []byte) (*LiveEvent, error) {
 }
 
 // subscribe subscribes the caller of ctx to the events match accepts.
-func subscribe(ctx context.Context, src EventSource, match func(events.Event) bool) (*events.Subscription, error) {
+func subscribe(ctx context.Context, src EventSource, match func(events.Event) bool) (sub *events.Subscription, err error) {
 	c := auth.CallerFrom(ctx)
 	if c == nil || src == nil {
 		return nil, errcode.New(errcode.Internal, "internal error")
 	}
-	sub, err := src.Subscribe(ctx, c.ID, match)
+	if slots, _ := ctx.Value(slotsKey{}).(*subscriptionSlots); slots != nil {
+		if !slots.take() {
+			return nil, errcode.New(errcode.RateLimited, fmt.Sprintf("the connection has %d subscriptions, as many as one connection may; end one first", slots.max))
+		}
+		stop := context.AfterFunc(ctx, slots.give)
+		defer func() {
+			if sub == nil && stop() {
+				slots.give()
+			}
+		}()
+	}
+	sub, err = src.Subscribe(ctx, c.ID, match)
 	switch {
 	case errors.Is(err, events.ErrTooManySubscriptions):
 		return nil, errcode.Wrap(errcode.RateLimited, "the caller has as many subscriptions as it may; end one first", err)
@@ -94,6 +106,39 @@ func subscribe(ctx context.Context, src EventSource, match func(events.Event) bo
 		return nil, errcode.Wrap(errcode.UpstreamUnavailable, "the gateway is shutting down; subscribe again in a moment", err)
 	}
 	return sub, err
+}
+
+// subscriptionSlots bound the subscriptions of one connection.
+type subscriptionSlots struct {
+	max  int
+	mu   sync.Mutex
+	used int
+}
+
+func (s *subscriptionSlots) take() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.used >= s.max {
+		return false
+	}
+	s.used++
+	return true
+}
+
+func (s *subscriptionSlots) give() {
+	s.mu.Lock()
+	s.used--
+	s.mu.Unlock()
+}
+
+type slotsKey struct{}
+
+// WithSubscriptionLimit bounds the subscriptions started with ctx (or a
+// context derived from it) that are live at once to max: the WebSocket
+// transport gives each connection such a context. Over it, a subscription
+// fails with RATE_LIMITED.
+func WithSubscriptionLimit(ctx context.Context, max int) context.Context {
+	return context.WithValue(ctx, slotsKey{}, &subscriptionSlots{max: max})
 }
 
 // stream turns a subscription's events into GraphQL events (convert) on a

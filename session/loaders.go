@@ -68,6 +68,7 @@ func (s *Session) Forget() {
 	l.userBoxes.ClearAll()
 	l.mailboxPages.ClearAll()
 	l.usersDir.reset()
+	s.gen.reset()
 	l.mailboxDir.reset()
 	l.mu.Lock()
 	l.gatherings = map[gatherKey]*gathering{}
@@ -108,7 +109,7 @@ func (s *Session) fetchConversation(ctx context.Context, k conversationKey) (*up
 	if k.embed != "" {
 		embed = strings.Split(k.embed, ",")
 	}
-	c, err := s.client.Conversations.Get(ctx, k.id, embed...)
+	c, err := s.getConversation(ctx, k.id, embed...)
 	if err != nil {
 		return nil, wrapNotFound(err, "conversation", k.id)
 	}
@@ -122,7 +123,7 @@ func (s *Session) fetchDefinitions(ctx context.Context, mailboxID int) ([]upstre
 
 func (s *Session) fetchFolders(ctx context.Context, mailboxID int) ([]upstream.Folder, error) {
 	return allPages(ctx, func(ctx context.Context, page int) ([]upstream.Folder, upstream.Page, error) {
-		return s.client.Mailboxes.ListFolders(ctx, mailboxID, &upstream.FolderListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: maxPageSize}})
+		return s.listFolders(ctx, mailboxID, &upstream.FolderListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: maxPageSize}})
 	})
 }
 

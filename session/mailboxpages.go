@@ -209,7 +209,7 @@ func (s *Session) combined(ctx context.Context, filter string, limit int, keys [
 	sort.Ints(ids)
 	opts.MailboxIDs = ids
 	opts.ListOptions = upstream.ListOptions{Page: 1, PageSize: paging.MaxPageSize}
-	items, page, err := s.client.Conversations.List(ctx, &opts)
+	items, page, err := s.listConversations(ctx, &opts)
 	if err != nil {
 		for _, i := range idx {
 			out[i] = &dataloader.Result[*mailboxPage]{Error: err}
@@ -242,7 +242,7 @@ func (s *Session) singleMailboxPage(ctx context.Context, k mailboxPageKey) *data
 	items, total, err := paging.Window(ctx, k.Offset, k.Limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
 		o := opts
 		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
-		return s.client.Conversations.List(ctx, &o)
+		return s.listConversations(ctx, &o)
 	})
 	if err != nil {
 		return &dataloader.Result[*mailboxPage]{Error: err}

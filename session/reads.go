@@ -38,7 +38,7 @@ func (s *Session) Conversations(ctx context.Context, opts upstream.ConversationL
 		return windowPage(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
 			o := opts
 			o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
-			return s.client.Conversations.List(ctx, &o)
+			return s.listConversations(ctx, &o)
 		})
 	})
 }

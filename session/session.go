@@ -22,8 +22,10 @@
 //     of conversations names dozens of people FreeScout can only be asked for
 //     one by one;
 //   - each mailbox's custom-field definitions, for DefinitionsTTL (CACHE_TTL);
-//   - never conversations, threads or folder counts: they change all the
-//     time and a helpdesk shows them live.
+//   - conversations, threads and folder counts only when the conversation
+//     cache is on (ConversationTTL, off by default; see livecache.go): they
+//     change all the time, and are then kept only until the next event or
+//     write that concerns them.
 //
 // Every cache entry that depends on the FreeScout key is stored under the
 // caller's namespace (auth.Caller.Namespace, "" for the gateway's own key),
@@ -91,6 +93,10 @@ type Options struct {
 	ObserveCache func(ctx context.Context, kind string, hit bool)
 	// Logger gets what the sessions log (default: discard).
 	Logger *slog.Logger
+	// ConversationTTL turns the conversation cache on (see livecache.go):
+	// conversation lists, conversations and folders stay cached this long
+	// unless an event or a write drops them first. 0 (the default) is off.
+	ConversationTTL time.Duration
 	// MailboxPageWait is how long the loader of mailboxes' conversation
 	// pages gathers sibling mailboxes before fetching (default 1ms).
 	MailboxPageWait time.Duration
@@ -160,6 +166,7 @@ type Session struct {
 	keys   keys
 	client *upstream.Client
 	calls  atomic.Int64
+	gen    once[string] // the conversation cache's generation
 	loaders
 }
 

@@ -63,7 +63,9 @@ func (s *Session) DeleteConversation(ctx context.Context, id int) error {
 	if err := s.checkConversation(ctx, id, "id"); err != nil {
 		return err
 	}
-	return s.client.Conversations.Delete(ctx, id)
+	err := s.client.Conversations.Delete(ctx, id)
+	s.forgetConversations(ctx) // even on error: the delete may have landed
+	return err
 }
 
 // UpdateConversationCustomFields sets custom fields of a conversation, given
@@ -199,6 +201,7 @@ func (s *Session) readConversation(ctx context.Context, id int, embed []string) 
 	if len(embed) == 0 {
 		embed = []string{""}
 	}
+	s.forgetConversations(ctx)
 	c, err := s.client.Conversations.Get(ctx, id, embed...)
 	return c, errcode.AfterWrite(wrapNotFound(err, "conversation", id))
 }
@@ -207,6 +210,7 @@ func (s *Session) readConversation(ctx context.Context, id int, embed []string) 
 // stale, and reads it back straight from FreeScout.
 func (s *Session) readCustomer(ctx context.Context, id int) (*upstream.Customer, error) {
 	s.invalidate(ctx, func(k keys) string { return k.customer(id) })
+	s.forgetConversations(ctx) // conversations embed their customer
 	s.customers.Clear(ctx, id)
 	c, err := s.client.Customers.Get(ctx, id)
 	return c, errcode.AfterWrite(wrapNotFound(err, "customer", id))

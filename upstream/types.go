@@ -285,9 +285,9 @@ type Conversation struct {
 
 // ConversationEmbeds holds what embed= asked FreeScout to include.
 type ConversationEmbeds struct {
-	Threads  []Thread  `json:"threads,omitempty"`
-	Timelogs []Timelog `json:"timelogs,omitempty"`
-	Tags     []Tag     `json:"tags,omitempty"`
+	Threads  []Thread  `json:"threads"`
+	Timelogs []Timelog `json:"timelogs"`
+	Tags     []Tag     `json:"tags"`
 }
 
 // UnmarshalJSON absorbs the threads/threadsCount quirk and a null closedBy.

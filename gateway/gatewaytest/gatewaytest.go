@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scoutgraph/scoutgraph/events"
 	"github.com/scoutgraph/scoutgraph/gateway"
+	"github.com/scoutgraph/scoutgraph/upstream"
 	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
@@ -47,6 +49,10 @@ type Options struct {
 	// Configure, when set, changes the gateway's configuration last (auth,
 	// limits, CORS, persisted operations...).
 	Configure func(*gateway.Config)
+	// Live makes the emulator deliver its webhooks to the gateway, as a
+	// FreeScout with the gateway's webhook registered does (the gateway
+	// gets the emulator's secret).
+	Live bool
 }
 
 // Upstream is a running emulator with a log of every request it received.
@@ -94,6 +100,9 @@ func Start(t testing.TB, opts Options) *Env {
 		FreeScoutURL: up.URL, APIKey: key, RedisURL: opts.RedisURL, Timeout: opts.UpstreamTimeout,
 		Concurrency: opts.Concurrency, CacheTTL: opts.CacheTTL, CachePrefix: opts.CachePrefix, CacheOpTimeout: cacheOpTimeout(opts.CacheOpTimeout),
 	}
+	if opts.Live {
+		cfg.WebhookSecret = emulator.DefaultWebhookSecret()
+	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
@@ -102,8 +111,28 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatalf("start gateway: %v", err)
 	}
 	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(func() { srv.Close(); _ = gw.Close() })
-	return &Env{Upstream: up, Gateway: gw, URL: srv.URL}
+	// Streams end first: the server's Close waits for every request.
+	t.Cleanup(func() { gw.EndStreams(); srv.Close(); _ = gw.Close() })
+	env := &Env{Upstream: up, Gateway: gw, URL: srv.URL}
+	if opts.Live {
+		up.DeliverTo(t, env.URL)
+	}
+	return env
+}
+
+// DeliverTo registers a webhook for every FreeScout event that delivers to
+// the gateway at baseURL, and deletes it when the test ends.
+func (u *Upstream) DeliverTo(t testing.TB, baseURL string) {
+	t.Helper()
+	client, err := upstream.New(u.URL, APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := client.Webhooks.Create(context.Background(), &upstream.NewWebhook{URL: baseURL + "/webhooks/freescout", Events: events.FreeScoutEvents()})
+	if err != nil {
+		t.Fatalf("register the gateway's webhook: %v", err)
+	}
+	t.Cleanup(func() { _ = client.Webhooks.Delete(context.Background(), id) })
 }
 
 // Response is a GraphQL response.
