@@ -107,3 +107,16 @@ func TestCORSInBrowser(t *testing.T) {
 	}})
 	runNodeOn(t, env, "cors.mjs", true, "ALLOWED_PAGE="+allowed.URL+"/", "REFUSED_PAGE="+refused.URL+"/", "TOKEN="+tokens["frontend"])
 }
+
+// TestSubscriptionClients subscribes with graphql-ws and graphql-sse (the
+// npm clients), creates a conversation, and both hear FreeScout's webhook.
+func TestSubscriptionClients(t *testing.T) {
+	runNodeOn(t, gatewaytest.Start(t, gatewaytest.Options{Live: true}), "live.mjs", false)
+}
+
+// TestGraphiQLLiveInBrowser: in Chromium, one GraphiQL tab subscribes, a
+// second runs a mutation, and the first shows the event; screenshots go to
+// e2e/out/live-*.png.
+func TestGraphiQLLiveInBrowser(t *testing.T) {
+	runNodeOn(t, gatewaytest.Start(t, gatewaytest.Options{Live: true}), "browser-live.mjs", true)
+}

@@ -73,10 +73,21 @@ type Env struct {
 // StartUpstream starts an emulator with a request log.
 func StartUpstream(t testing.TB, latency time.Duration) *Upstream {
 	t.Helper()
-	emu := emulator.New(emulator.Options{APIKey: APIKey, Latency: latency})
+	return StartEmulator(t, emulator.Options{Latency: latency})
+}
+
+// StartEmulator starts an emulator with opts (its API key is always APIKey)
+// and a request log. Its webhook deliveries stop when the test ends.
+func StartEmulator(t testing.TB, opts emulator.Options) *Upstream {
+	t.Helper()
+	opts.APIKey = APIKey
+	emu, err := emulator.Open(opts)
+	if err != nil {
+		t.Fatalf("start the emulator: %v", err)
+	}
 	log := &RequestLog{}
 	srv := httptest.NewServer(log.wrap(emu))
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { _ = emu.Close(); srv.Close() })
 	return &Upstream{Emulator: emu, URL: srv.URL, Log: log}
 }
 
