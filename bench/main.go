@@ -7,6 +7,7 @@
 //	go run ./bench -out bench/out/table.md # also write the table to a file
 //	go run ./bench -attack                 # the inbox while attackers run alongside
 //	go run ./bench -attack -bin ./old      # ...against another build of the gateway
+//	go run ./bench -live                   # live events and the conversation cache (Redis at REDIS_URL)
 //
 // It starts the FreeScout emulator in this process with the injected
 // latency (FreeScout's response time, see emulator.Options.Latency),
@@ -62,6 +63,7 @@ type options struct {
 	out     string
 	only    []string
 	attack  bool
+	live    bool
 	bin     string
 }
 
@@ -75,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.out, "out", "", "also write the report (markdown) to this file")
 	only := fs.String("queries", "", "comma-separated query names to run (default: all)")
 	fs.BoolVar(&o.attack, "attack", false, "measure the inbox while attackers run alongside, instead of the query set")
+	fs.BoolVar(&o.live, "live", false, "measure live events (webhook to subscriber, memory, event rate) and the conversation cache, instead of the query set")
 	fs.StringVar(&o.bin, "bin", "", "run this gateway binary instead of building one (e.g. an older build, to compare)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -114,6 +117,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopUp()
+	if o.live {
+		report, err := runLive(ctx, o, bin, up, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, "\n"+report)
+		if o.out != "" {
+			return os.WriteFile(o.out, []byte(header+"\n"+report), 0o644)
+		}
+		return nil
+	}
 	if o.attack {
 		report, err := runAttack(ctx, o, bin, up)
 		if err != nil {
