@@ -12,11 +12,14 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
+	"github.com/scoutgraph/scoutgraph/upstream"
 	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
@@ -105,6 +108,10 @@ func TestRunBadConfig(t *testing.T) {
 		{"REQUEST_TIMEOUT", nil, with("REQUEST_TIMEOUT", "0s"), "REQUEST_TIMEOUT"},
 		{"MAX_CONNECTIONS", nil, with("MAX_CONNECTIONS", "-1"), "MAX_CONNECTIONS"},
 		{"REDIS_PREFIX", nil, with("REDIS_PREFIX", "a b"), "REDIS_PREFIX"},
+		{"PUBLIC_URL not http", nil, with("PUBLIC_URL", "gateway.example"), "PUBLIC_URL"},
+		{"PUBLIC_URL with a query", nil, with("PUBLIC_URL", "https://gateway.example/?x=1"), "PUBLIC_URL"},
+		{"CONVERSATION_CACHE_TTL", nil, with("CONVERSATION_CACHE_TTL", "a while"), "CONVERSATION_CACHE_TTL"},
+		{"CONVERSATION_CACHE_TTL negative", nil, with("CONVERSATION_CACHE_TTL", "-1m"), "CONVERSATION_CACHE_TTL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,6 +305,19 @@ func TestRunDemo(t *testing.T) {
 	if conv["id"] != "1" || conv["number"] != float64(1001) {
 		t.Errorf("demo data: %v", out)
 	}
+	// The demo is live: its emulator delivers webhooks to the gateway.
+	sub, err := gatewaytest.SubscribeSSE(ctx, "http://"+addr, nil, `subscription { conversationEvents(filter: {types: [CREATED]}) { conversation { subject } } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gatewaytest.WaitSubscriptions(t, "http://"+addr, 1)
+	postQuery(t, addr, `mutation { createConversation(input: {type: EMAIL, mailboxId: "1", subject: "demo is live", customer: {email: "demo@example.org"}, threads: [{type: CUSTOMER, text: "hi", customer: {email: "demo@example.org"}}]}) { conversationId } }`)
+	waitCtx, stopWait := context.WithTimeout(ctx, time.Minute)
+	if ev, err := sub.Next(waitCtx); err != nil || !strings.Contains(string(ev.Data), "demo is live") {
+		t.Errorf("demo subscription: %+v, %v; want the conversation created", ev, err)
+	}
+	stopWait()
+	sub.Close()
 	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
 		res, err := http.Get("http://" + addr + path)
 		if err != nil {
@@ -421,5 +441,89 @@ func TestTuneGC(t *testing.T) {
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GOGC=100 set: GC percent %d, want it left at 100", got)
+	}
+}
+
+// TestWebhooksCommand: register makes one webhook for every event at
+// PUBLIC_URL/webhooks/freescout, however often it runs, and replaces one
+// that delivers only some events; list shows it; delete removes it; bad
+// input gets a one-line error.
+func TestWebhooksCommand(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{APIKey: testKey})
+	t.Cleanup(func() { _ = emu.Close() })
+	fs := httptest.NewServer(emu)
+	t.Cleanup(fs.Close)
+	env := map[string]string{"FREESCOUT_URL": fs.URL, "FREESCOUT_API_KEY": testKey, "PUBLIC_URL": "https://gateway.example.org/"}
+	target := "https://gateway.example.org/webhooks/freescout"
+	cmd := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), append([]string{"scoutgraph", "webhooks"}, args...), envOf(env), &stdout, &stderr)
+		if strings.Contains(stdout.String()+stderr.String(), testKey) || (err != nil && strings.Contains(err.Error(), testKey)) {
+			t.Errorf("webhooks %v echoes the API key", args)
+		}
+		return stdout.String(), err
+	}
+	client, err := upstream.New(fs.URL, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := func() []upstream.Webhook {
+		t.Helper()
+		hooks, _, err := client.Webhooks.List(t.Context(), &upstream.ListOptions{PageSize: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.DeleteFunc(hooks, func(h upstream.Webhook) bool { return h.URL != target })
+	}
+	// A webhook of the gateway that misses events is replaced.
+	if _, err := client.Webhooks.Create(t.Context(), &upstream.NewWebhook{URL: target, Events: []string{"convo.created"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd("register")
+	if err != nil || !strings.Contains(out, "registered webhook") {
+		t.Fatalf("register: %q, %v", out, err)
+	}
+	first := ours()
+	if len(first) != 1 || len(first[0].Events) != 12 {
+		t.Fatalf("after register: %+v, want one webhook for the 12 events", first)
+	}
+	out, err = cmd("register", "--public-url", "https://gateway.example.org")
+	if err != nil || !strings.Contains(out, "already") {
+		t.Errorf("register again: %q, %v", out, err)
+	}
+	if again := ours(); len(again) != 1 || again[0].ID != first[0].ID {
+		t.Errorf("after registering twice: %+v, want the first webhook alone", again)
+	}
+	if out, err = cmd("list"); err != nil || !strings.Contains(out, target+" (this gateway)") {
+		t.Errorf("list: %q, %v", out, err)
+	}
+	if out, err = cmd("delete"); err != nil || !strings.Contains(out, "deleted webhook") {
+		t.Errorf("delete: %q, %v", out, err)
+	}
+	if left := ours(); len(left) != 0 {
+		t.Errorf("after delete: %+v", left)
+	}
+	if out, err = cmd("delete"); err != nil || !strings.Contains(out, "no webhook") {
+		t.Errorf("delete again: %q, %v", out, err)
+	}
+
+	for _, bad := range []struct {
+		args  []string
+		env   map[string]string
+		names string
+	}{
+		{nil, env, "register, list or delete"},
+		{[]string{"renew"}, env, "renew"},
+		{[]string{"register"}, map[string]string{"FREESCOUT_URL": fs.URL, "FREESCOUT_API_KEY": testKey}, "PUBLIC_URL"},
+		{[]string{"register", "--public-url", "ftp://x"}, env, "PUBLIC_URL"},
+		{[]string{"list"}, map[string]string{"FREESCOUT_URL": fs.URL}, "FREESCOUT_API_KEY"},
+		{[]string{"list"}, map[string]string{"FREESCOUT_URL": fs.URL, "FREESCOUT_API_KEY": "wrong-key"}, "webhooks"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), append([]string{"scoutgraph", "webhooks"}, bad.args...), envOf(bad.env), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), bad.names) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("webhooks %v: %v; want one line naming %s", bad.args, err, bad.names)
+		}
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/auth/authtest"
@@ -178,4 +181,68 @@ func TestSubscriptionsOverWebSocketAndSSE(t *testing.T) {
 		}
 		cancel()
 	}
+}
+
+// TestSubscriptionsPerConnection: one WebSocket connection holds at most 50
+// subscriptions at once; the 51st is refused with RATE_LIMITED, and once one
+// ends there is room again.
+func TestSubscriptionsPerConnection(t *testing.T) {
+	env := gatewaytest.Start(t, gatewaytest.Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	send := func(msg string) {
+		t.Helper()
+		if err := conn.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// read returns the next message that is not a ping or keep-alive.
+	read := func() (id, typ string, payload json.RawMessage) {
+		t.Helper()
+		for {
+			_, b, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				ID      string          `json:"id"`
+				Type    string          `json:"type"`
+				Payload json.RawMessage `json:"payload"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Type != "ping" && m.Type != "pong" && m.Type != "ka" {
+				return m.ID, m.Type, m.Payload
+			}
+		}
+	}
+	send(`{"type":"connection_init"}`)
+	if _, typ, _ := read(); typ != "connection_ack" {
+		t.Fatalf("got %s, want connection_ack", typ)
+	}
+	subscribe := func(id int) {
+		send(fmt.Sprintf(`{"id":"%d","type":"subscribe","payload":{"query":"subscription { customerEvents { id } }"}}`, id))
+	}
+	for id := 1; id <= 50; id++ {
+		subscribe(id)
+	}
+	gatewaytest.WaitSubscriptions(t, env.URL, 50)
+	subscribe(51)
+	id, typ, payload := read()
+	if id != "51" || !strings.Contains(string(payload), "RATE_LIMITED") {
+		t.Fatalf("subscription 51: %s %s %s; want RATE_LIMITED", id, typ, payload)
+	}
+	send(`{"id":"7","type":"complete"}`)
+	waitFor(t, time.Minute, "subscription 7 to end", func() bool {
+		n, err := gatewaytest.Subscriptions(ctx, env.URL)
+		return err == nil && n == 49
+	})
+	subscribe(52)
+	gatewaytest.WaitSubscriptions(t, env.URL, 50)
 }
