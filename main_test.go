@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
+	"github.com/scoutgraph/scoutgraph/graphiql"
 	"github.com/scoutgraph/scoutgraph/upstream"
 	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
@@ -88,7 +88,6 @@ func TestRunBadConfig(t *testing.T) {
 		{"LOG_LEVEL", nil, with("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{"DEMO", nil, with("DEMO", "maybe"), "DEMO"},
 		{"unknown flag", []string{"--bogus"}, base, "bogus"},
-		{"help", []string{"--help"}, base, "help"},
 		{"stray argument", []string{"--listen", "127.0.0.1:0", "extra"}, base, "extra"},
 		{"bad setting in demo mode", []string{"--demo", "--upstream-concurrency", "x"}, with("FREESCOUT_URL", ""), "UPSTREAM_CONCURRENCY"},
 		{"FREESCOUT_URL carrying the key", nil, with("FREESCOUT_URL", "http://fs.example/?api_key="+testKey), "FREESCOUT_URL"},
@@ -122,11 +121,7 @@ func TestRunBadConfig(t *testing.T) {
 				t.Fatal("run succeeded")
 			}
 			msg := err.Error()
-			if tc.names == "help" {
-				if !errors.Is(err, flag.ErrHelp) {
-					t.Errorf("--help: %v", err)
-				}
-			} else if !strings.Contains(msg, tc.names) {
+			if !strings.Contains(msg, tc.names) {
 				t.Errorf("error %q does not name %s", msg, tc.names)
 			}
 			if strings.Contains(msg, "\n") {
@@ -205,6 +200,12 @@ func TestRunSubcommands(t *testing.T) {
 	}{
 		{args: []string{"schema"}, stdout: regexp.MustCompile(`(?s)type Conversation \{.*type Query \{.*type Mutation \{.*scalar DateTime`)},
 		{args: []string{"version"}, stdout: regexp.MustCompile(`^scoutgraph \S+\n$`)},
+		{args: []string{"--version"}, stdout: regexp.MustCompile(`^scoutgraph \S+\n$`)},
+		{args: []string{"help"}, stdout: regexp.MustCompile(`(?s)usage:.*emulator.*webhooks register\|list\|delete.*healthcheck.*schema.*version.*--freescout-url +FREESCOUT_URL.*--webhook-secret +WEBHOOK_SECRET`)},
+		{args: []string{"--help"}, stdout: regexp.MustCompile(`(?s)usage:.*healthcheck.*--max-cost +MAX_COST`)},
+		{args: []string{"-h"}, stdout: regexp.MustCompile(`usage:`)},
+		{args: []string{"healthcheck", "--listen", "127.0.0.1:1"}, wantErr: "healthcheck: http://127.0.0.1:1/healthz"},
+		{args: []string{"healthcheck", "--listen", "nonsense"}, wantErr: "want host:port"},
 		{args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
 		{args: []string{"emulator"}, wantErr: "--api-key"},
 		{args: []string{"emulator", "--api-key", "k", "--latency", "soon"}, wantErr: "latency"},
@@ -525,5 +526,80 @@ func TestWebhooksCommand(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), bad.names) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("webhooks %v: %v; want one line naming %s", bad.args, err, bad.names)
 		}
+	}
+}
+
+// TestHealthcheckAndStartLine: the start line says whether GraphiQL is
+// built; healthcheck exits 0 against the running gateway, over loopback
+// even when it listens on every address.
+func TestHealthcheckAndStartLine(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"scoutgraph", "--demo", "--listen", "0.0.0.0:0"}, envOf(nil), pw, io.Discard)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatal("nothing printed")
+	}
+	line := lines.Text()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	want := "GraphiQL at /"
+	if !graphiql.Built() {
+		want = "GraphiQL is not built"
+	}
+	if !strings.Contains(line, want) {
+		t.Errorf("start line %q does not say %q", line, want)
+	}
+	m := listening.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("start line %q names no address", line)
+	}
+	var stdout bytes.Buffer
+	if err := run(t.Context(), []string{"scoutgraph", "healthcheck"}, envOf(map[string]string{"LISTEN_ADDR": m[1]}), &stdout, io.Discard); err != nil || stdout.String() != "ok\n" {
+		t.Errorf("healthcheck: %v, %q", err, stdout.String())
+	}
+	cancel()
+	waitRun(t, done)
+}
+
+// TestRejectedKeyIsSaidAtStart: a key FreeScout rejects is reported at
+// start in one log line that never holds the key.
+func TestRejectedKeyIsSaidAtStart(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{APIKey: "the-right-key"})
+	fs := httptest.NewServer(emu)
+	t.Cleanup(fs.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	_, done, stderr := started(t, ctx, []string{"scoutgraph", "--listen", "127.0.0.1:0"}, map[string]string{"FREESCOUT_URL": fs.URL, "FREESCOUT_API_KEY": testKey}, listening)
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(stderr.String(), "FreeScout rejects the API key") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line about the rejected key in a minute:\n%s", stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	waitRun(t, done)
+	if strings.Contains(stderr.String(), testKey) {
+		t.Error("the log holds the API key")
+	}
+	var rejected int
+	for line := range strings.SplitSeq(stderr.String(), "\n") {
+		if strings.Contains(line, "rejects the API key") {
+			rejected++
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["level"] != "ERROR" {
+				t.Errorf("the line is not a JSON error record: %s", line)
+			}
+		}
+	}
+	if rejected != 1 {
+		t.Errorf("%d lines about the rejected key, want 1", rejected)
 	}
 }

@@ -4,8 +4,10 @@
 //	scoutgraph [flags]                              serve the gateway
 //	scoutgraph emulator --listen ADDR --api-key KEY  serve the FreeScout emulator alone
 //	scoutgraph webhooks register|list|delete        manage the gateway's webhook in FreeScout
+//	scoutgraph healthcheck                          exit 0 when the gateway at LISTEN_ADDR is healthy
 //	scoutgraph schema                               print the GraphQL SDL
-//	scoutgraph version                              print the version
+//	scoutgraph version                              print the version (also --version)
+//	scoutgraph help                                 print this (also --help)
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,11 +24,16 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/scoutgraph/scoutgraph/gateway"
 	"github.com/scoutgraph/scoutgraph/graph"
+	"github.com/scoutgraph/scoutgraph/graphiql"
+	"github.com/scoutgraph/scoutgraph/telemetry"
 	"github.com/scoutgraph/scoutgraph/upstream"
 	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
@@ -47,9 +55,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(rest) > 0 && rest[0] != "" && rest[0][0] != '-' {
 		cmd, rest = rest[0], rest[1:]
 	}
+	if cmd == "" && len(rest) > 0 {
+		switch rest[0] {
+		case "--help", "-help", "-h", "--h":
+			cmd = "help"
+		case "--version", "-version":
+			cmd = "version"
+		}
+	}
 	switch cmd {
 	case "":
-		return serve(ctx, rest, getenv, stdout, stderr)
+		err := serve(ctx, rest, getenv, stdout, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flag package printed the usage
+		}
+		return err
+	case "help":
+		return usage(stdout)
+	case "healthcheck":
+		return healthcheck(ctx, rest, getenv, stdout, stderr)
 	case "emulator":
 		return serveEmulator(ctx, rest, stdout, stderr)
 	case "webhooks":
@@ -61,7 +85,81 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, err := fmt.Fprintln(stdout, "scoutgraph", version())
 		return err
 	}
-	return fmt.Errorf("unknown command %q (want emulator, webhooks, schema or version)", cmd)
+	return fmt.Errorf("unknown command %q (want emulator, webhooks, healthcheck, schema, version or help)", cmd)
+}
+
+// usageText is what `scoutgraph help` prints before the settings.
+const usageText = `scoutgraph: a GraphQL gateway over the FreeScout helpdesk REST API
+
+usage:
+  scoutgraph [flags]                           serve the gateway (settings below, or their environment variables)
+  scoutgraph --demo                            serve it on the built-in FreeScout emulator with sample data
+  scoutgraph emulator --api-key KEY [flags]    serve the FreeScout emulator alone (scoutgraph emulator --help)
+  scoutgraph webhooks register|list|delete     manage the gateway's webhook in FreeScout (scoutgraph webhooks)
+  scoutgraph healthcheck                       exit 0 when the gateway at LISTEN_ADDR answers /healthz (for container health checks)
+  scoutgraph schema                            print the GraphQL schema (SDL)
+  scoutgraph version                           print the version (also --version)
+  scoutgraph help                              print this (also --help)
+
+settings (flag, environment variable, default):
+`
+
+// usage prints the subcommands and every setting.
+func usage(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(usageText)
+	for _, st := range settings {
+		def := st.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(&b, "  --%-24s %-24s %s\n  %26s %s\n", st.flag, st.env, def, "", st.usage)
+	}
+	b.WriteString("\nTracing: the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT turns it on; see README).\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// healthcheck asks the gateway listening at LISTEN_ADDR (or --listen) for
+// /healthz: for container health checks where there is no shell (the
+// image is distroless).
+func healthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("healthcheck", stderr)
+	listen := fs.String("listen", "", "the gateway's listen address [$LISTEN_ADDR] (default 127.0.0.1:8080)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	addr := *listen
+	if addr == "" {
+		addr = getenv("LISTEN_ADDR")
+	}
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: LISTEN_ADDR %q: want host:port", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1" // listening on every address: ask over loopback
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %s: %w", url, err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %d", url, res.StatusCode)
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
 }
 
 // buildVersion is set at link time (-ldflags "-X main.buildVersion=v1.2.3")
@@ -95,8 +193,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	logger := slog.New(gateway.NewLogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
+	redis.SetLogger(redisLogger{logger})
 	tuneGC(getenv)
+	tel, err := telemetry.Setup(ctx, getenv, version())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(shutdownCtx); err != nil {
+			logger.Warn("traces not all exported at shutdown", "err", err)
+		}
+	}()
 	if cfg.demo {
 		stopDemo, err := startDemo(ctx, &cfg, logger)
 		if err != nil {
@@ -111,6 +221,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		RateLimit: cfg.rateLimit, Persisted: cfg.persisted, PersistedFile: cfg.persistedFile,
 		DisableIntrospection: !cfg.introspection, RequestTimeout: cfg.requestTimeout,
 		WebhookSecret: cfg.webhookSecret, ConversationCacheTTL: cfg.conversationCacheTTL,
+		Telemetry: tel, Version: version(),
 	}, logger)
 	if err != nil {
 		return err
@@ -126,9 +237,39 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (GraphiQL at /, GraphQL at /graphql)\n", version(), ln.Addr())
-	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "")
+	ui := "GraphiQL at /, GraphQL at /graphql"
+	if !graphiql.Built() {
+		ui = "GraphQL at /graphql; GraphiQL is not built into this binary: run make graphiql, then build again"
+	}
+	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (%s)\n", version(), ln.Addr(), ui)
+	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "",
+		"graphiql", graphiql.Built(), "tracing", tel.Enabled())
+	go checkFreeScout(ctx, gw, logger)
 	return serveHTTP(ctx, ln, gw.Handler(), logger, cfg.maxConns, gw.EndStreams)
+}
+
+// checkFreeScout asks FreeScout once, at start, whether it takes the
+// gateway's key, and says in one line when it does not (never the key).
+func checkFreeScout(ctx context.Context, gw *gateway.Gateway, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	switch err := gw.CheckFreeScout(ctx); {
+	case err == nil:
+		logger.Info("FreeScout accepts the API key")
+	case errors.Is(err, upstream.ErrUnauthorized):
+		logger.Error("FreeScout rejects the API key (FREESCOUT_API_KEY): every query will fail until it is fixed; in FreeScout see Manage » API & Webhooks", "err", err)
+	case ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded):
+		logger.Warn("FreeScout did not answer at start; queries will tell", "err", err)
+	}
+}
+
+// redisLogger sends go-redis's own log lines through the gateway's JSON
+// logger.
+type redisLogger struct{ logger *slog.Logger }
+
+// Printf logs one go-redis line as a warning.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
 // reloadOnHangup rereads the tokens file whenever the process gets SIGHUP,

@@ -91,6 +91,27 @@ run('browser', async () => {
     }
     if (result.errors?.length) problems.push(`the query answered errors: ${JSON.stringify(result.errors)}`);
 
+    // A query pasted over the default one (another operation name) runs at once with
+    // Ctrl-Enter: the page sends the name the text holds, not the one it had before.
+    const editor = page.locator('.graphiql-query-editor .CodeMirror');
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.evaluate(async (text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      const target = document.querySelector('.graphiql-query-editor .CodeMirror textarea');
+      target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, 'query Pasted { mailboxes { totalCount } }');
+    await page.keyboard.press('Control+Enter');
+    const pasted = await page.waitForFunction(() => {
+      const text = document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue() ?? '';
+      return /"mailboxes"|"errors"/.test(text) ? text : false;
+    });
+    const pastedResult = JSON.parse(await pasted.jsonValue());
+    if (!(pastedResult.data?.mailboxes?.totalCount > 0) || pastedResult.errors?.length) {
+      problems.push(`the pasted query answered ${JSON.stringify(pastedResult).slice(0, 300)}`);
+    }
+
     await mkdir(screenshotDir, { recursive: true });
     const screenshot = join(screenshotDir, 'graphiql.png');
     await page.screenshot({ path: screenshot });

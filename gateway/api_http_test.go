@@ -85,17 +85,24 @@ func TestAPIHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// TestAPIMetrics: /metrics counts the gateway's HTTP requests and its calls
-// to FreeScout.
+// TestAPIMetrics: /metrics counts the gateway's HTTP requests, its calls
+// to FreeScout (by method and endpoint template), each operation's
+// duration and calls by name and type, errors by code, cache lookups, and
+// says which build runs.
 func TestAPIMetrics(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, gatewaytest.Options{})
-	a.data(t, `{ conversation(id: "1") { id customer { id company } } }`, nil)
+	a.data(t, `query Detail { conversation(id: "1") { id customer { id company } } }`, nil)
 	body := getBody(t, a.URL+"/metrics")
 	for _, want := range []string{
 		`scoutgraph_http_requests_total{method="POST",route="/graphql",status="200"} 1`,
-		`scoutgraph_upstream_requests_total{endpoint="GET /api/conversations/{id}",status="200"} 1`,
-		`scoutgraph_upstream_requests_total{endpoint="GET /api/customers/{id}",status="200"} 1`,
+		`scoutgraph_upstream_requests_total{endpoint="/api/conversations/{id}",method="GET",status="200"} 1`,
+		`scoutgraph_upstream_requests_total{endpoint="/api/customers/{id}",method="GET",status="200"} 1`,
+		`scoutgraph_operation_duration_seconds_count{operation_name="Detail",operation_type="query"} 1`,
+		`scoutgraph_operation_upstream_calls_sum{operation_name="Detail",operation_type="query"} 2`,
+		`scoutgraph_cache_lookups_total{kind="customer",result="miss"} 1`,
+		`scoutgraph_build_info{goversion="go`,
+		`scoutgraph_subscriptions 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -103,10 +110,14 @@ func TestAPIMetrics(t *testing.T) {
 	}
 	a.Upstream.InjectFault("GET /api/conversations/{id}", emulator.Fault{Status: 404})
 	a.Do(t, `{ conversation(id: "1") { id } }`, nil)
+	a.Do(t, `{ conversation(id: "1") { nosuchfield } }`, nil)
 	body = getBody(t, a.URL+"/metrics")
 	for _, want := range []string{
-		`scoutgraph_http_requests_total{method="POST",route="/graphql",status="200"} 2`,
-		`scoutgraph_upstream_requests_total{endpoint="GET /api/conversations/{id}",status="404"} 1`,
+		`scoutgraph_http_requests_total{method="POST",route="/graphql",status="200"} 3`,
+		`scoutgraph_upstream_requests_total{endpoint="/api/conversations/{id}",method="GET",status="404"} 1`,
+		`scoutgraph_operation_duration_seconds_count{operation_name="anonymous",operation_type="query"} 1`,
+		`scoutgraph_graphql_errors_total{code="NOT_FOUND"} 1`,
+		`scoutgraph_graphql_errors_total{code="BAD_USER_INPUT"} 1`,
 		`scoutgraph_http_requests_total{method="GET",route="/metrics",status="200"} 1`,
 	} {
 		if !strings.Contains(body, want) {

@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/redis/go-redis/extra/redisotel/v9"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/cors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/scoutgraph/scoutgraph/auth"
 	"github.com/scoutgraph/scoutgraph/cache"
@@ -22,6 +26,7 @@ import (
 	"github.com/scoutgraph/scoutgraph/persisted"
 	"github.com/scoutgraph/scoutgraph/ratelimit"
 	"github.com/scoutgraph/scoutgraph/session"
+	"github.com/scoutgraph/scoutgraph/telemetry"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
@@ -77,6 +82,11 @@ type Config struct {
 	// ConversationCacheTTL turns the conversation cache on
 	// (CONVERSATION_CACHE_TTL; 0, the default, is off).
 	ConversationCacheTTL time.Duration
+
+	// Telemetry is the gateway's tracing (nil: off, see package
+	// telemetry); Version is the build's, for scoutgraph_build_info.
+	Telemetry *telemetry.Telemetry
+	Version   string
 }
 
 func (cfg *Config) defaults() {
@@ -107,6 +117,12 @@ func (cfg *Config) defaults() {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.Telemetry == nil {
+		cfg.Telemetry = telemetry.Off()
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
 }
 
 // Gateway is a configured gateway: its dependencies and its HTTP handler.
@@ -119,6 +135,9 @@ type Gateway struct {
 	live    *live
 	metrics *metrics
 	handler http.Handler
+
+	readyMu sync.Mutex
+	unready map[string]string // dependency → the error last logged
 }
 
 // New builds a Gateway from cfg.
@@ -127,16 +146,19 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	if cfg.MaxCost > cfg.RateLimit.Units {
 		return nil, fmt.Errorf("MAX_COST %d is more than RATE_LIMIT %s allows a caller at once", cfg.MaxCost, cfg.RateLimit)
 	}
-	m := newMetrics()
+	m := newMetrics(cfg.Version)
+	tel := cfg.Telemetry
 	client, err := upstream.New(cfg.FreeScoutURL, cfg.APIKey,
 		upstream.WithMaxInFlight(cfg.Concurrency),
+		upstream.WithTransport(tel.Propagating(upstream.DefaultTransport(cfg.Concurrency))),
 		upstream.WithTimeout(cfg.Timeout),
+		upstream.WithHook(tel.UpstreamHook()),
 		upstream.WithObserver(m.observeUpstream),
 	)
 	if err != nil {
 		return nil, err
 	}
-	a := &Gateway{logger: logger, client: client, metrics: m}
+	a := &Gateway{logger: logger, client: client, metrics: m, unready: map[string]string{}}
 	var (
 		rate ratelimit.Limiter
 		bus  events.Bus
@@ -147,6 +169,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 			return nil, err // wraps cache.ErrInvalidURL
 		}
 		a.cache = r
+		if err := redisotel.InstrumentTracing(r.Client(), redisotel.WithTracerProvider(tel.Provider),
+			redisotel.WithDBStatement(false), redisotel.WithDialFilter(true),
+			redisotel.WithCommandFilter(busRead)); err != nil {
+			return nil, errors.Join(err, a.cache.Close())
+		}
 		if rate, err = ratelimit.NewRedis(r.Client(), cfg.RateLimit, ratelimit.RedisOptions{Prefix: prefixed(cfg.CachePrefix, "ratelimit:"), OpTimeout: cfg.CacheOpTimeout}); err != nil {
 			return nil, errors.Join(err, a.cache.Close())
 		}
@@ -177,7 +204,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	}
 	sessions := session.NewFactory(session.Options{
 		Client: client, Store: a.store, DefinitionsTTL: cfg.CacheTTL, Logger: logger,
-		MaxCalls: cfg.MaxCost, ConversationTTL: cfg.ConversationCacheTTL,
+		MaxCalls: cfg.MaxCost, ConversationTTL: cfg.ConversationCacheTTL, ObserveCache: m.observeCache,
 	})
 	a.live = newLive(bus, cfg.WebhookSecret, sessions, m, logger)
 	resolver := &graph.Resolver{
@@ -192,7 +219,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	a.handler = NewServer(logger, m, server{
 		resolver: resolver, pipeline: pipe, persisted: persist, auth: a.auth,
 		cors: cfg.CORSOrigins, requestTimeout: cfg.RequestTimeout, ready: a.ready,
-		webhooks: a.live.receiver,
+		webhooks: a.live.receiver, telemetry: tel,
 	})
 	return a, nil
 }
@@ -248,11 +275,34 @@ func (a *Gateway) Close() error {
 func (a *Gateway) ReloadAuth(ctx context.Context) error { return a.auth.Reload(ctx) }
 
 // ready checks that FreeScout and the cache answer, for /readyz.
+// A readiness failure is logged when the state changes (not on every
+// probe), with the reason the probe's answer leaves out.
 func (a *Gateway) ready(ctx context.Context) map[string]error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	_, _, upErr := a.client.Mailboxes.List(ctx, &upstream.MailboxListOptions{ListOptions: upstream.ListOptions{PageSize: 1}})
-	return map[string]error{"freescout": upErr, "cache": a.store.Check(ctx)}
+	states := map[string]error{"freescout": a.CheckFreeScout(ctx), "cache": a.store.Check(ctx)}
+	a.readyMu.Lock()
+	defer a.readyMu.Unlock()
+	for name, err := range states {
+		was, seen := a.unready[name]
+		switch {
+		case err != nil && (!seen || was != err.Error()):
+			a.logger.WarnContext(ctx, "not ready: "+name+" unavailable", "dependency", name, "err", err)
+			a.unready[name] = err.Error()
+		case err == nil && seen:
+			a.logger.InfoContext(ctx, "ready again: "+name+" answers", "dependency", name)
+			delete(a.unready, name)
+		}
+	}
+	return states
+}
+
+// CheckFreeScout asks FreeScout for one mailbox with the gateway's key:
+// nil when it answers, an error wrapping upstream.ErrUnauthorized when it
+// rejects the key.
+func (a *Gateway) CheckFreeScout(ctx context.Context) error {
+	_, _, err := a.client.Mailboxes.List(ctx, &upstream.MailboxListOptions{ListOptions: upstream.ListOptions{PageSize: 1}})
+	return err
 }
 
 // server is what NewServer serves.
@@ -265,15 +315,29 @@ type server struct {
 	requestTimeout time.Duration
 	ready          func(context.Context) map[string]error
 	webhooks       http.Handler // POST /webhooks/freescout
+	telemetry      *telemetry.Telemetry
 }
 
 // NewServer returns the gateway's HTTP handler: every route, wrapped in
-// access logging and metrics.
+// the request's span (the caller's traceparent continued), its id, access
+// log line and metrics.
 func NewServer(logger *slog.Logger, m *metrics, s server) http.Handler {
 	mux := http.NewServeMux()
 	routes(mux, logger, m, s)
-	return accessLog(logger, m, mux)
+	return otelhttp.NewHandler(observeRequests(logger, m, mux), "scoutgraph",
+		otelhttp.WithTracerProvider(s.telemetry.Provider),
+		otelhttp.WithPropagators(s.telemetry.Propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + routeLabel(r.URL.Path) }),
+		otelhttp.WithFilter(func(r *http.Request) bool {
+			route := routeLabel(r.URL.Path)
+			return route != "/healthz" && route != "/readyz" && route != "/metrics"
+		}),
+	)
 }
+
+// busRead reports the event bus's blocking reads, which have no operation
+// to belong to: they get no span.
+func busRead(cmd redis.Cmder) bool { return cmd.Name() == "xread" }
 
 // routes is the gateway's whole HTTP surface.
 func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, s server) {
@@ -283,6 +347,7 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, s server) {
 		gqlhttp.WithMaxBodyBytes(1<<20),
 		gqlhttp.WithParserTokenLimit(maxTokens),
 		gqlhttp.WithValidationErrorLimit(maxValidationErrors),
+		gqlhttp.WithExtension(operations{tracer: s.telemetry.Provider.Tracer("github.com/scoutgraph/scoutgraph/gateway"), metrics: m}),
 		gqlhttp.WithTransport(websocketTransport(s.auth, s.cors, logger)),
 		gqlhttp.WithSSE(gqlhttp.SSEOptions{KeepAlive: sseKeepAlive}),
 		// Outermost: each event of a subscription gets its data session
@@ -293,7 +358,7 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, s server) {
 		gqlhttp.WithAroundOperations(s.resolver.AroundOperations),
 		gqlhttp.WithAroundRootFields(graph.ForgetBeforeMutations),
 	)
-	mux.Handle("/graphql", corsFor(s.cors, withDeadline(s.requestTimeout, authenticate(s.auth, gql))))
+	mux.Handle("/graphql", corsFor(s.cors, withDeadline(s.requestTimeout, compressAnswers(authenticate(s.auth, gql)))))
 	mux.Handle("/webhooks/freescout", s.webhooks)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(s.ready))

@@ -3,9 +3,11 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"time"
+	"strings"
+
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 )
 
 func handleHealthz() http.Handler {
@@ -57,25 +59,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// accessLog logs every request (path only: queries and bodies may carry
-// customer data) and records its metrics.
-func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		d := time.Since(start)
-		route := routeLabel(r.URL.Path)
-		m.observeHTTP(route, r.Method, sw.status, d)
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Int("bytes", sw.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr))
-	})
-}
-
 // routeLabel bounds the metrics' route label to the known routes.
 func routeLabel(path string) string {
 	switch path {
@@ -83,4 +66,23 @@ func routeLabel(path string) string {
 		return path
 	}
 	return "other"
+}
+
+// compressAnswers compresses GraphQL answers of 1 KiB and more with gzip or
+// zstd (the client's Accept-Encoding chooses; zstd when it takes both):
+// a 50-conversation inbox is about 185 KB of JSON. Streams (WebSocket,
+// SSE) pass through: each event is small and must leave at once.
+func compressAnswers(next http.Handler) http.Handler {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed), gzhttp.EnableZstd(true), gzhttp.PreferZstd(true))
+	if err != nil {
+		panic(err) // only invalid options fail
+	}
+	compressed := wrap(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocket(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		compressed.ServeHTTP(w, r)
+	})
 }

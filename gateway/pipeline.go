@@ -266,6 +266,9 @@ func (b *bounds) size(sel ast.SelectionSet, counts map[string]int, visiting map[
 // cost for the rest of the pipeline (graph.SetOperationCost).
 func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !p.limits.Introspection
+	if ri := requestInfoFrom(ctx); ri != nil {
+		ri.setOperation(operationOf(oc)) // from here on, the request's log lines name it
+	}
 	caller := auth.CallerFrom(ctx)
 	if caller == nil {
 		return pipelineError(errcode.New(errcode.Internal, "internal error"))
