@@ -151,7 +151,7 @@ func (o operations) InterceptOperation(ctx context.Context, next graphql.Operati
 		ri.setOperation(name, typ)
 	}
 	spanName := strings.TrimSpace(typ + " " + name)
-	ctx, span := o.tracer.Start(ctx, spanName, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
+	ctx, span := o.tracer.Start(ctx, spanName, trace.WithAttributes(
 		attribute.String("graphql.operation.name", name),
 		attribute.String("graphql.operation.type", typ),
 	))

@@ -2,9 +2,11 @@ package gateway_test
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -174,7 +176,35 @@ func TestTracesReachTheCollector(t *testing.T) {
 	if http := byName["POST /graphql"]; !bytes.Equal(http.ParentSpanId, mustHex(t, "00f067aa0ba902b7")) {
 		t.Error("the HTTP span does not continue the caller's span")
 	}
-	t.Logf("exported span tree of trace %s: %v", traceID, names())
+	t.Logf("exported spans of trace %s:\n%s", traceID, spanTree(spans))
+}
+
+// spanTree renders spans as an indented tree, children in start order.
+func spanTree(spans []*tracepb.Span) string {
+	children := map[string][]*tracepb.Span{}
+	ids := map[string]bool{}
+	for _, s := range spans {
+		ids[string(s.SpanId)] = true
+	}
+	for _, s := range spans {
+		parent := string(s.ParentSpanId)
+		if !ids[parent] {
+			parent = ""
+		}
+		children[parent] = append(children[parent], s)
+	}
+	var b strings.Builder
+	var walk func(parent string, depth int)
+	walk = func(parent string, depth int) {
+		kids := children[parent]
+		slices.SortFunc(kids, func(x, y *tracepb.Span) int { return cmp.Compare(x.StartTimeUnixNano, y.StartTimeUnixNano) })
+		for _, s := range kids {
+			fmt.Fprintf(&b, "%s%s (%s, %.2f ms)\n", strings.Repeat("  ", depth), s.Name, strings.ToLower(strings.TrimPrefix(s.Kind.String(), "SPAN_KIND_")), float64(s.EndTimeUnixNano-s.StartTimeUnixNano)/1e6)
+			walk(string(s.SpanId), depth+1)
+		}
+	}
+	walk("", 0)
+	return b.String()
 }
 
 func mustHex(t *testing.T, s string) []byte {
