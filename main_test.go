@@ -318,7 +318,11 @@ func TestRunDemo(t *testing.T) {
 		t.Errorf("demo subscription: %+v, %v; want the conversation created", ev, err)
 	}
 	stopWait()
-	sub.Close()
+	ws, err := gatewaytest.SubscribeWS(ctx, "http://"+addr, nil, `subscription { customerEvents { id } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gatewaytest.WaitSubscriptions(t, "http://"+addr, 2)
 	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
 		res, err := http.Get("http://" + addr + path)
 		if err != nil {
@@ -330,6 +334,14 @@ func TestRunDemo(t *testing.T) {
 		}
 	}
 	cancel()
+	// Shutting down completes every stream, WebSocket and SSE alike.
+	for name, s := range map[string]*gatewaytest.Subscription{"sse": sub, "websocket": ws} {
+		waitCtx, stop := context.WithTimeout(t.Context(), time.Minute)
+		if ev, err := s.Next(waitCtx); !errors.Is(err, io.EOF) {
+			t.Errorf("%s at shutdown: %+v, %v; want the stream completed", name, ev, err)
+		}
+		stop()
+	}
 	waitRun(t, done)
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("still serving after run returned")
