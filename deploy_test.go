@@ -94,10 +94,14 @@ func unknownEnv(known map[string]string, env map[string]string) []string {
 
 // checkGatewayEnv checks the whole environment of one gateway container as
 // the binary would: names it knows, the required settings, the rule on
-// anonymous callers, and parseConfig and the authenticator accepting it.
-// tokensFile is where AUTH_TOKENS_FILE's content is on this machine.
-func checkGatewayEnv(t *testing.T, where string, env map[string]string, tokensFile string) {
+// anonymous callers, and parseConfig and the authenticator accepting it;
+// and that replicas of it share a Redis. tokensFile is where
+// AUTH_TOKENS_FILE's content is on this machine.
+func checkGatewayEnv(t *testing.T, where string, env map[string]string, tokensFile string, replicas int) {
 	t.Helper()
+	if replicas > 1 && env["REDIS_URL"] == "" {
+		t.Errorf("%s: %d replicas without REDIS_URL: each would keep its own cache, budgets and event bus", where, replicas)
+	}
 	for _, p := range unknownEnv(knownEnv(settings), env) {
 		t.Errorf("%s: %s", where, p)
 	}
@@ -436,7 +440,7 @@ func TestDeployCompose(t *testing.T) {
 		s := c.Services[name]
 		where := composePath + ": " + name
 		env := c.env(t, img, s)
-		checkGatewayEnv(t, where, env, c.mounted(s, env["AUTH_TOKENS_FILE"]))
+		checkGatewayEnv(t, where, env, c.mounted(s, env["AUTH_TOKENS_FILE"]), len(gateways))
 
 		want := []string{"CMD", img.entrypoint[0], "healthcheck"}
 		if !slices.Equal(s.Healthcheck.Test, want) {
@@ -866,7 +870,7 @@ func TestDeployKubernetes(t *testing.T) {
 	ctr := pod.Containers[0]
 	where := dep.file + ": container " + ctr.Name
 	env := containerEnv(t, objs, img, ctr, where)
-	checkGatewayEnv(t, where, env, tokensFile(t, objs, pod, ctr, env["AUTH_TOKENS_FILE"], where))
+	checkGatewayEnv(t, where, env, tokensFile(t, objs, pod, ctr, env["AUTH_TOKENS_FILE"], where), d.Replicas)
 	checkContainer(t, where, img, pod, ctr, env)
 	checkService(t, objs, dep, podLabels, ctr.resolvePort)
 	checkScaling(t, objs, dep, podLabels)
