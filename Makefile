@@ -11,9 +11,14 @@ demo: graphiql
 	go build -o bin/scoutgraph .
 	exec ./bin/scoutgraph --demo
 
-## test: install what the tests need when missing, then run every test
+## test: install what the tests need when missing, then run every test (go test -race ./...)
+## through gotestsum: a line per package, the output of each failed test, every skipped and
+## failed test again at the end, then the counts (.ci/test-counts.sh). Fails when a test fails.
 test: deps
-	go test -race ./...
+	@mkdir -p bin
+	go tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg \
+		--jsonfile-timing-events bin/test-events.json --post-run-command 'sh .ci/test-counts.sh' \
+		-- -race ./...
 
 ## deps: Debian's chromium, the e2e npm packages and the GraphiQL bundle
 deps: graphiql
