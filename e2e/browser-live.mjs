@@ -4,6 +4,9 @@
 // live-subscription.png and live-mutation.png.
 //
 //   SCOUTGRAPH_URL=http://127.0.0.1:8080 npm run browser-live   (the gateway must get its FreeScout's webhooks, as with --demo)
+//
+// With TOKEN set, each tab types {"Authorization": "Bearer $TOKEN"} into GraphiQL's headers
+// editor first (a gateway with AUTH=tokens answers nothing without it).
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +49,14 @@ async function runInGraphiQL(context, base, text, problems) {
   await page.goto(`${base}/`, { waitUntil: 'load' });
   await page.locator('.graphiql-container .graphiql-query-editor .CodeMirror').waitFor();
   await page.evaluate((t) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(t), text);
+  if (process.env.TOKEN) {
+    await page.locator('.graphiql-editor-tools button', { hasText: 'Headers' }).click();
+    await page.evaluate((token) => {
+      // The headers editor is the editor tool not hidden once its tab is chosen.
+      const editor = document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror');
+      editor.CodeMirror.setValue(JSON.stringify({ Authorization: `Bearer ${token}` }));
+    }, process.env.TOKEN);
+  }
   await page.locator('button.graphiql-execute-button').click();
   return page;
 }
@@ -85,7 +96,12 @@ run('browser-live', async () => {
     });
     const before = Number(/^scoutgraph_subscriptions (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
     const live = await runInGraphiQL(context, base, SUBSCRIPTION, problems);
-    await waitForSubscriptions(base, before + 1);
+    try {
+      await waitForSubscriptions(base, before + 1);
+    } catch (err) {
+      const shown = await live.evaluate(() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue());
+      throw new Error(`${err.message}; the subscription tab shows ${shown}`);
+    }
 
     const subject = `Written in GraphiQL at ${new Date().toISOString()}`;
     const writer = await runInGraphiQL(context, base, mutation(subject), problems);

@@ -120,3 +120,13 @@ func TestSubscriptionClients(t *testing.T) {
 func TestGraphiQLLiveInBrowser(t *testing.T) {
 	runNodeOn(t, gatewaytest.Start(t, gatewaytest.Options{Live: true}), "browser-live.mjs", true)
 }
+
+// TestGraphiQLLiveWithToken: against a gateway that wants a token, GraphiQL's
+// headers editor carries it, over HTTP and in the WebSocket's connection_init.
+func TestGraphiQLLiveWithToken(t *testing.T) {
+	path, tokens := authtest.TokensFile(t, authtest.TokenCaller{Name: "agent", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite}})
+	env := gatewaytest.Start(t, gatewaytest.Options{Live: true, Configure: func(c *gateway.Config) {
+		c.Auth = auth.Config{Modes: []auth.Mode{auth.ModeTokens}, TokensFile: path}
+	}})
+	runNodeOn(t, env, "browser-live.mjs", true, "TOKEN="+tokens["agent"])
+}

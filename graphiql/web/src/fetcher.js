@@ -59,13 +59,31 @@ function wsURL(endpoint) {
  * @returns {(params: {query: string, operationName?: string|null, variables?: object}) => Promise<object>|AsyncIterable<object>}
  */
 export function createFetcher(endpoint) {
-  let ws; // one connection for every subscription of the page, opened on the first
-  const client = () => {
-    ws ??= createClient({ url: wsURL(endpoint), lazy: true, retryAttempts: 5 });
+  // One connection for every subscription of the page, opened on the first; a new one when
+  // the headers (credentials) in the headers editor change: they go in connection_init.
+  let ws;
+  let wsHeaders;
+  const client = (headers) => {
+    const key = JSON.stringify(headers);
+    if (ws && wsHeaders !== key) {
+      ws.dispose();
+      ws = undefined;
+    }
+    wsHeaders = key;
+    ws ??= createClient({
+      url: wsURL(endpoint),
+      lazy: true,
+      retryAttempts: 5,
+      connectionParams: headers,
+      // A connection refused for its credentials (4401, 4403) or a bad request (4400) would
+      // be refused again: say so at once instead of retrying.
+      shouldRetry: (e) => !(e && [4400, 4401, 4403].includes(e.code)),
+    });
     return ws;
   };
 
-  return function fetcher(params) {
+  return function fetcher(params, opts) {
+    const headers = opts?.headers && typeof opts.headers === 'object' ? opts.headers : {};
     const op = operationOf(params.query, params.operationName);
     const payload = {
       query: params.query,
@@ -73,9 +91,9 @@ export function createFetcher(endpoint) {
       variables: params.variables || undefined,
     };
     if (op.kind === 'subscription') {
-      return subscribe(client(), payload);
+      return subscribe(client(headers), payload);
     }
-    return post(endpoint, payload);
+    return post(endpoint, payload, headers);
   };
 }
 
@@ -103,10 +121,10 @@ function closeErrors(err) {
 }
 
 /** post runs a query or mutation over HTTP. */
-async function post(endpoint, payload) {
+async function post(endpoint, payload, headers) {
   const res = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: accept },
+    headers: { ...headers, 'Content-Type': 'application/json', Accept: accept },
     body: JSON.stringify(payload),
     credentials: 'same-origin',
   });

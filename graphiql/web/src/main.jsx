@@ -2,8 +2,10 @@
 //
 // The page (rendered by the Go package graphiql) holds <div id="graphiql"
 // data-endpoint="/graphql">; everything else — scripts, styles, fonts — comes from the
-// gateway itself. No API key ever reaches the page: the gateway talks to FreeScout with its
-// own key, so the headers editor is switched off.
+// gateway itself. The gateway talks to FreeScout with its own key; a caller who must prove
+// who it is (AUTH=tokens, jwt) types its Authorization header into the headers editor, which
+// is never saved (shouldPersistHeaders is off), and the fetcher sends it over HTTP and in the
+// WebSocket's connection_init.
 import { setNonce } from 'get-nonce';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
@@ -27,7 +29,7 @@ createRoot(container).render(
   <GraphiQL
     fetcher={createFetcher(endpoint)}
     defaultQuery={defaultQuery}
-    isHeadersEditorEnabled={false}
+    isHeadersEditorEnabled
     shouldPersistHeaders={false}
     showPersistHeadersSettings={false}
     defaultEditorToolsVisibility={false}
