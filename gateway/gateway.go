@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		return nil, err
 	}
 	a := &Gateway{logger: logger, client: client, metrics: m}
+	learnInstall(ctx, client, logger)
 	var rate ratelimit.Limiter
 	if cfg.RedisURL != "" {
 		r, err := cache.NewRedis(cfg.RedisURL, cache.RedisOptions{Prefix: cfg.CachePrefix, OpTimeout: cfg.CacheOpTimeout})

@@ -209,7 +209,7 @@ func (s *Session) combined(ctx context.Context, filter string, limit int, keys [
 	sort.Ints(ids)
 	opts.MailboxIDs = ids
 	opts.ListOptions = upstream.ListOptions{Page: 1, PageSize: paging.MaxPageSize}
-	items, page, err := s.client.Conversations.List(ctx, &opts)
+	items, page, err := s.listConversations(ctx, &opts)
 	if err != nil {
 		for _, i := range idx {
 			out[i] = &dataloader.Result[*mailboxPage]{Error: err}
@@ -239,10 +239,10 @@ func (s *Session) combined(ctx context.Context, filter string, limit int, keys [
 func (s *Session) singleMailboxPage(ctx context.Context, k mailboxPageKey) *dataloader.Result[*mailboxPage] {
 	opts := s.filterOpts(k.Filter)
 	opts.MailboxIDs = []int{k.MailboxID}
-	items, total, err := paging.Window(ctx, k.Offset, k.Limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
+	items, total, err := paging.WindowSized(ctx, k.Offset, k.Limit, s.servedPageSize(true), func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
 		o := opts
 		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
-		return s.client.Conversations.List(ctx, &o)
+		return s.listConversations(ctx, &o)
 	})
 	if err != nil {
 		return &dataloader.Result[*mailboxPage]{Error: err}

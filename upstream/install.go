@@ -198,9 +198,15 @@ type Install struct {
 	createdBodies    Support
 	listThreadsCount Support
 	updated          time.Time
+
+	probing  chan struct{} // holds a token while a probe runs (see Client.Probe)
+	probeErr error         // the last probe's failure; under probing
+	probedAt time.Time     // when the last probe ended; under probing
 }
 
-func newInstall() *Install { return &Install{modules: map[Module]Support{}} }
+func newInstall() *Install {
+	return &Install{modules: map[Module]Support{}, probing: make(chan struct{}, 1)}
+}
 
 // Gate returns what is known of g.
 func (i *Install) Gate(g Gate) Support {

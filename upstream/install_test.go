@@ -186,3 +186,49 @@ func TestParseModules(t *testing.T) {
 		t.Errorf("empty: %v, %v", got, err)
 	}
 }
+
+// TestProbe: a probe learns every gate and module of an install with a few small calls,
+// on old, middle-aged and current installs with and without the optional modules, and
+// asks nothing more once it has run.
+func TestProbe(t *testing.T) {
+	tests := []struct {
+		version string
+		without []string
+		want    string
+	}{
+		{"1.0.20", nil, "1.0.20 or older"},
+		{"1.0.60", []string{"tags", "timetracking"}, "1.0.55 to 1.0.70"},
+		{"1.0.75", nil, "1.0.73 to 1.0.76"},
+		{emulator.CurrentModuleVersion, []string{"customfields", "crm"}, "1.0.77 or newer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			e := newEnv(t, emulator.Options{ModuleVersion: tt.version, WithoutModules: tt.without})
+			if err := e.client.With().Probe(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r := e.client.Install().Report()
+			if r.Version.String() != tt.want {
+				t.Errorf("version %q, want %q; gates %v", r.Version, tt.want, r.Gates)
+			}
+			for _, m := range upstream.Modules() {
+				want := upstream.Supported
+				for _, w := range tt.without {
+					if string(m) == w {
+						want = upstream.Unsupported
+					}
+				}
+				if r.Modules[m] != want {
+					t.Errorf("module %s: %v, want %v", m, r.Modules[m], want)
+				}
+			}
+			if n := len(e.calls.all()); n > 8 {
+				t.Errorf("the probe made %d calls", n)
+			}
+			before := len(e.calls.all())
+			if err := e.client.Probe(t.Context()); err != nil || len(e.calls.all()) != before {
+				t.Errorf("a second probe: %v, %d more calls", err, len(e.calls.all())-before)
+			}
+		})
+	}
+}
