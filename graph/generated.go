@@ -4680,10 +4680,10 @@ func (ec *executionContext) _Conversation_tags(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
+			return ec.marshalOTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4712,10 +4712,10 @@ func (ec *executionContext) _Conversation_timelogs(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Timelog) graphql.Marshaler {
-			return ec.marshalNTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx, selections, v)
+			return ec.marshalOTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_timelogs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4744,10 +4744,10 @@ func (ec *executionContext) _Conversation_customFields(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
-			return ec.marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx, selections, v)
+			return ec.marshalOCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6459,10 +6459,10 @@ func (ec *executionContext) _Customer_customerFields(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerFieldValue) graphql.Marshaler {
-			return ec.marshalNCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx, selections, v)
+			return ec.marshalOCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_customerFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7398,10 +7398,10 @@ func (ec *executionContext) _Mailbox_customFields(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomField) graphql.Marshaler {
-			return ec.marshalNCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx, selections, v)
+			return ec.marshalOCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mailbox_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8811,10 +8811,10 @@ func (ec *executionContext) _Query_tags(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
-			return ec.marshalNTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx, selections, v)
+			return ec.marshalOTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_tags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14491,12 +14491,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 			}
 		case "tags":
 			out.Values[i] = ec._Conversation_tags(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timelogs":
 			out.Values[i] = ec._Conversation_timelogs(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customFields":
@@ -14509,7 +14509,7 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Conversation_customFields(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -15349,7 +15349,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "customerFields":
 			out.Values[i] = ec._Customer_customerFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "conversations":
@@ -15966,7 +15966,7 @@ func (ec *executionContext) _Mailbox(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Mailbox_customFields(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -16674,7 +16674,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_tags(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -18687,22 +18687,6 @@ func (ec *executionContext) marshalNCreateWebhookPayload2ᚖgithubᚗcomᚋscout
 	return ec._CreateWebhookPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomField) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx context.Context, sel ast.SelectionSet, v *model.CustomField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -18766,22 +18750,6 @@ func (ec *executionContext) unmarshalNCustomFieldType2githubᚗcomᚋscoutgraph�
 
 func (ec *executionContext) marshalNCustomFieldType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldType(ctx context.Context, sel ast.SelectionSet, v model.CustomFieldType) graphql.Marshaler {
 	return v
-}
-
-func (ec *executionContext) marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValue(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNCustomFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValue(ctx context.Context, sel ast.SelectionSet, v *model.CustomFieldValue) graphql.Marshaler {
@@ -18893,22 +18861,6 @@ func (ec *executionContext) unmarshalNCustomerFieldInput2ᚕᚖgithubᚗcomᚋsc
 func (ec *executionContext) unmarshalNCustomerFieldInput2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldInput(ctx context.Context, v any) (*model.CustomerFieldInput, error) {
 	res, err := ec.unmarshalInputCustomerFieldInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerFieldValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomerFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValue(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNCustomerFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValue(ctx context.Context, sel ast.SelectionSet, v *model.CustomerFieldValue) graphql.Marshaler {
@@ -19355,16 +19307,6 @@ func (ec *executionContext) marshalNTag2ᚖgithubᚗcomᚋscoutgraphᚋscoutgrap
 	return ec._Tag(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx context.Context, sel ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._TagConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNTagEdge2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TagEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19445,22 +19387,6 @@ func (ec *executionContext) unmarshalNThreadType2githubᚗcomᚋscoutgraphᚋsco
 
 func (ec *executionContext) marshalNThreadType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐThreadType(ctx context.Context, sel ast.SelectionSet, v model.ThreadType) graphql.Marshaler {
 	return v
-}
-
-func (ec *executionContext) marshalNTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Timelog) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTimelog2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelog(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNTimelog2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelog(ctx context.Context, sel ast.SelectionSet, v *model.Timelog) graphql.Marshaler {
@@ -20053,6 +19979,25 @@ func (ec *executionContext) marshalOConversationType2ᚖgithubᚗcomᚋscoutgrap
 	return v
 }
 
+func (ec *executionContext) marshalOCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomField) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx context.Context, sel ast.SelectionSet, v *model.CustomField) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -20075,6 +20020,25 @@ func (ec *executionContext) unmarshalOCustomFieldInput2ᚕᚖgithubᚗcomᚋscou
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *model.Customer) graphql.Marshaler {
@@ -20117,6 +20081,25 @@ func (ec *executionContext) marshalOCustomerEventType2ᚕgithubᚗcomᚋscoutgra
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerFieldValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValue(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20341,6 +20324,32 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTag2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx context.Context, sel ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TagConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOThread2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐThread(ctx context.Context, sel ast.SelectionSet, v *model.Thread) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -20369,6 +20378,25 @@ func (ec *executionContext) marshalOThreadState2ᚖgithubᚗcomᚋscoutgraphᚋs
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Timelog) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelog2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelog(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

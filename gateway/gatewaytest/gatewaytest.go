@@ -36,8 +36,11 @@ type Options struct {
 	CacheOpTimeout time.Duration
 	Logger         *slog.Logger // default: discard
 	// Emulator reuses an emulator (e.g. to restart only the gateway);
-	// nil starts a new one.
+	// nil starts a new one, of Install.
 	Emulator *Upstream
+	// Install is the FreeScout install the new emulator emulates; nil is the
+	// one the environment names (EnvInstall).
+	Install *Install
 	// APIKeyOverride, when set, is the key the gateway presents to FreeScout
 	// instead of APIKey (the emulator still expects APIKey), e.g. to see how
 	// the gateway answers when FreeScout rejects its credentials.
@@ -52,8 +55,9 @@ type Options struct {
 // Upstream is a running emulator with a log of every request it received.
 type Upstream struct {
 	*emulator.Emulator
-	URL string
-	Log *RequestLog
+	URL     string
+	Log     *RequestLog
+	Install Install // the install it emulates
 }
 
 // Env is a running emulator and gateway.
@@ -64,14 +68,26 @@ type Env struct {
 	Header   http.Header // sent with every request of Query (credentials)
 }
 
-// StartUpstream starts an emulator with a request log.
+// StartUpstream starts an emulator with a request log, emulating the
+// install the environment names (see EnvInstall).
 func StartUpstream(t testing.TB, latency time.Duration) *Upstream {
 	t.Helper()
-	emu := emulator.New(emulator.Options{APIKey: APIKey, Latency: latency})
+	return StartUpstreamFor(t, latency, MustEnvInstall(t))
+}
+
+// StartUpstreamFor starts an emulator of the install in with a request log.
+func StartUpstreamFor(t testing.TB, latency time.Duration, in Install) *Upstream {
+	t.Helper()
+	emu, err := emulator.Open(emulator.Options{APIKey: APIKey, Latency: latency,
+		ModuleVersion: in.ModuleVersion, WithoutModules: in.WithoutModules, LaravelErrors: in.LaravelErrors})
+	if err != nil {
+		t.Fatalf("emulate %s: %v", in, err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
 	log := &RequestLog{}
 	srv := httptest.NewServer(log.wrap(emu))
 	t.Cleanup(srv.Close)
-	return &Upstream{Emulator: emu, URL: srv.URL, Log: log}
+	return &Upstream{Emulator: emu, URL: srv.URL, Log: log, Install: in}
 }
 
 // Start starts an emulator (unless opts.Emulator is given) and a gateway in
@@ -79,7 +95,10 @@ func StartUpstream(t testing.TB, latency time.Duration) *Upstream {
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
 	up := opts.Emulator
-	if up == nil {
+	switch {
+	case up == nil && opts.Install != nil:
+		up = StartUpstreamFor(t, opts.Latency, *opts.Install)
+	case up == nil:
 		up = StartUpstream(t, opts.Latency)
 	}
 	logger := opts.Logger
