@@ -63,8 +63,9 @@ func TestUpstreamCallsAreMinimal(t *testing.T) {
 						run.name, run.want, d, run.want.Detail(), got.Detail())
 				}
 			}
-			// What the caches answer is what FreeScout answered.
-			if answers[0] != answers[1] {
+			// What the caches answer is what FreeScout answered (a write
+			// writes anew each time: new ids).
+			if !q.Writes && answers[0] != answers[1] {
 				t.Errorf("the warm answer differs from the cold one:\ncold %s\nwarm %s", answers[0], answers[1])
 			}
 		})
