@@ -26,7 +26,10 @@ func learnInstall(ctx context.Context, client *upstream.Client, logger *slog.Log
 	r := client.Install().Report()
 	modules := map[string]string{}
 	for m, s := range r.Modules {
-		modules[string(m)] = s.String()
+		modules[string(m)] = map[upstream.Support]string{upstream.Supported: "present", upstream.Unsupported: "missing"}[s]
+		if s == upstream.Unknown {
+			modules[string(m)] = "unknown"
+		}
 	}
 	if err != nil {
 		logger.Warn("could not learn everything about the freescout install at start", "err", err, "module_version", r.Version.String())

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
@@ -71,7 +73,7 @@ func toServerInfo(r upstream.InstallReport) *model.ServerInfo {
 	for _, f := range gatedFilters {
 		caps.Filters = append(caps.Filters, &model.FilterSupport{Filter: f.filter, Since: f.gate.Since(), Support: toSupport(r.Gates[f.gate])})
 	}
-	info := &model.ServerInfo{ModuleVersion: v, Capabilities: caps, LearntAt: timePtr(upstream.NewTime(r.Updated))}
+	info := &model.ServerInfo{ModuleVersion: v, Capabilities: caps, LearntAt: timePtr(upstream.NewTime(r.Updated.Truncate(time.Second)))}
 	for _, m := range upstream.Modules() {
 		info.Modules = append(info.Modules, &model.ModuleStatus{Module: moduleEnums[m], Name: m.Title(), Presence: toPresence(r.Modules[m])})
 	}
