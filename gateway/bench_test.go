@@ -49,7 +49,7 @@ func (rp *replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //
 //	go test ./gateway -run '^$' -bench Queries -benchmem
 func BenchmarkQueries(b *testing.B) {
-	up := gatewaytest.StartUpstream(b, 0)
+	up := gatewaytest.StartUpstreamFor(b, 0, gatewaytest.Current) // the benchmark measures a current install
 	srv := httptest.NewServer(&replay{next: up.Emulator, seen: map[string]*httptest.ResponseRecorder{}})
 	b.Cleanup(srv.Close)
 	gw, err := gateway.New(context.Background(), gateway.Config{FreeScoutURL: srv.URL, APIKey: gatewaytest.APIKey}, slog.New(slog.DiscardHandler))
