@@ -1143,6 +1143,8 @@ const (
 	ConversationTypePhone ConversationType = "PHONE"
 	// By chat.
 	ConversationTypeChat ConversationType = "CHAT"
+	// A type a FreeScout module adds (real installs send `custom`).
+	ConversationTypeCustom ConversationType = "CUSTOM"
 	// A value FreeScout sent that this schema does not know yet.
 	ConversationTypeUnknown ConversationType = "UNKNOWN"
 )
@@ -1151,12 +1153,13 @@ var AllConversationType = []ConversationType{
 	ConversationTypeEmail,
 	ConversationTypePhone,
 	ConversationTypeChat,
+	ConversationTypeCustom,
 	ConversationTypeUnknown,
 }
 
 func (e ConversationType) IsValid() bool {
 	switch e {
-	case ConversationTypeEmail, ConversationTypePhone, ConversationTypeChat, ConversationTypeUnknown:
+	case ConversationTypeEmail, ConversationTypePhone, ConversationTypeChat, ConversationTypeCustom, ConversationTypeUnknown:
 		return true
 	}
 	return false
@@ -1608,6 +1611,8 @@ const (
 	PhotoTypeGoogleplus PhotoType = "GOOGLEPLUS"
 	// LinkedIn.
 	PhotoTypeLinkedin PhotoType = "LINKEDIN"
+	// VK (real installs send it, beyond the documented values).
+	PhotoTypeVk PhotoType = "VK"
 )
 
 var AllPhotoType = []PhotoType{
@@ -1618,11 +1623,12 @@ var AllPhotoType = []PhotoType{
 	PhotoTypeGoogleprofile,
 	PhotoTypeGoogleplus,
 	PhotoTypeLinkedin,
+	PhotoTypeVk,
 }
 
 func (e PhotoType) IsValid() bool {
 	switch e {
-	case PhotoTypeUnknown, PhotoTypeGravatar, PhotoTypeTwitter, PhotoTypeFacebook, PhotoTypeGoogleprofile, PhotoTypeGoogleplus, PhotoTypeLinkedin:
+	case PhotoTypeUnknown, PhotoTypeGravatar, PhotoTypeTwitter, PhotoTypeFacebook, PhotoTypeGoogleprofile, PhotoTypeGoogleplus, PhotoTypeLinkedin, PhotoTypeVk:
 		return true
 	}
 	return false
