@@ -6,6 +6,12 @@
 //
 // The API key travels only in the X-FreeScout-API-Key header. It never
 // appears in a URL, an error string or a log line.
+//
+// Installs differ (the API module's version, the optional modules): what
+// FreeScout's answers show about the install is kept in the client's
+// Install, shared by every client derived from the same New, and Probe asks
+// what they have not shown yet (see install.go and probe.go). Creates return
+// the created object when FreeScout's answer holds it.
 package upstream
 
 import (

@@ -38,7 +38,8 @@ type Fault struct {
 	// status when Status is set, with Body instead of its body when Body is set, and
 	// without the headers DropHeaders names (a create answered 200 without Resource-ID,
 	// say). Without Land it does nothing.
-	Relay       bool
+	Relay bool
+	// DropHeaders are the headers a relayed answer goes without, e.g. "Resource-ID".
 	DropHeaders []string
 }
 
