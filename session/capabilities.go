@@ -41,6 +41,9 @@ import (
 // maxLocalConversations bounds the lists the gateway filters itself.
 const maxLocalConversations = 500
 
+// probeTimeout bounds a probe of the install a list starts.
+const probeTimeout = 10 * time.Second
+
 // gatedFilter is a conversation filter a module version brought.
 type gatedFilter struct {
 	name string // as ConversationFilter names it
@@ -160,7 +163,12 @@ func (s *Session) planList(ctx context.Context, opts upstream.ConversationListOp
 	in := s.Install()
 	for _, f := range used {
 		if in.Gate(f.gate) == upstream.Unknown {
-			if err := s.f.opts.Client.Probe(ctx); err != nil {
+			// The probe's outcome is every request's: a client that gives up
+			// does not cut it short.
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
+			err := s.f.opts.Client.Probe(pctx)
+			cancel()
+			if err != nil {
 				s.f.opts.Logger.WarnContext(ctx, "could not probe freescout's api module; filtering conversations in the gateway", "err", err)
 			}
 			break
