@@ -17,6 +17,7 @@ import (
 	"github.com/scoutgraph/scoutgraph/cache"
 	"github.com/scoutgraph/scoutgraph/persisted"
 	"github.com/scoutgraph/scoutgraph/ratelimit"
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
 // config is the gateway's settings. Each comes from a flag or, when the flag
@@ -28,9 +29,10 @@ type config struct {
 	redisURL     string
 	redisPrefix  string
 	demo         bool
-	concurrency  int           // bound on requests in flight to FreeScout
-	cacheTTL     time.Duration // custom-field definitions
-	timeout      time.Duration // per upstream request attempt
+	demoInstall  emulator.Options // the install --demo emulates: ModuleVersion, WithoutModules
+	concurrency  int              // bound on requests in flight to FreeScout
+	cacheTTL     time.Duration    // custom-field definitions
+	timeout      time.Duration    // per upstream request attempt
 	logLevel     slog.Level
 
 	auth           auth.Config
@@ -62,6 +64,8 @@ var settings = []setting{
 	{"redis-url", "REDIS_URL", "", "Redis URL for the shared cache; in-memory cache when empty"},
 	{"redis-prefix", "REDIS_PREFIX", "scoutgraph:v1:", "prefix of every Redis key: gateways of different FreeScout installs sharing a Redis need different ones"},
 	{"demo", "DEMO", "", "demo mode: serve the built-in FreeScout emulator's sample data (1/true)"},
+	{"freescout-module", "FREESCOUT_MODULE", "", "with --demo: the API & Webhooks module version the emulator emulates, e.g. 1.0.20 (default: the newest)"},
+	{"without-modules", "WITHOUT_MODULES", "", "with --demo: FreeScout modules the emulated install lacks, a comma list of tags, customfields, crm, timetracking"},
 	{"upstream-concurrency", "UPSTREAM_CONCURRENCY", "64", "most requests in flight to FreeScout at once"},
 	{"cache-ttl", "CACHE_TTL", "10m", "how long custom-field definitions stay cached"},
 	{"upstream-timeout", "UPSTREAM_TIMEOUT", "15s", "timeout of each request to FreeScout"},
@@ -163,8 +167,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := parseLiveSettings(&cfg, get); err != nil {
 		return cfg, err
 	}
+	if cfg.demoInstall, err = parseInstall(get("freescout-module"), get("without-modules")); err != nil {
+		return cfg, err
+	}
 	if cfg.demo {
 		return cfg, nil
+	}
+	if get("freescout-module") != "" || get("without-modules") != "" {
+		return cfg, errors.New("FREESCOUT_MODULE / --freescout-module and WITHOUT_MODULES / --without-modules: only with --demo, for the emulated install")
 	}
 	cfg.freescoutURL, cfg.apiKey = get("freescout-url"), get("freescout-api-key")
 	if cfg.freescoutURL == "" {
@@ -253,6 +263,27 @@ func parseLiveSettings(cfg *config, get func(string) string) error {
 	}
 	cfg.conversationCacheTTL = ttl
 	return nil
+}
+
+// parseInstall reads the install an emulator emulates: a module version
+// (FREESCOUT_MODULE, "" for the newest) and the modules it lacks
+// (WITHOUT_MODULES, a comma list).
+func parseInstall(version, without string) (emulator.Options, error) {
+	opts := emulator.Options{ModuleVersion: version}
+	if version != "" {
+		if _, err := emulator.ParseModuleVersion(version); err != nil {
+			return opts, fmt.Errorf("FREESCOUT_MODULE / --freescout-module: want a module version such as 1.0.20, got %q", version)
+		}
+	}
+	for m := range strings.SplitSeq(without, ",") {
+		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
+			opts.WithoutModules = append(opts.WithoutModules, m)
+		}
+	}
+	if err := opts.Validate(); err != nil {
+		return opts, fmt.Errorf("WITHOUT_MODULES / --without-modules: want a comma list of %s, got %q", strings.Join(emulator.OptionalModules(), ", "), without)
+	}
+	return opts, nil
 }
 
 // positive reads a whole number of at least 1.

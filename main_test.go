@@ -111,6 +111,12 @@ func TestRunBadConfig(t *testing.T) {
 		{"PUBLIC_URL with a query", nil, with("PUBLIC_URL", "https://gateway.example/?x=1"), "PUBLIC_URL"},
 		{"CONVERSATION_CACHE_TTL", nil, with("CONVERSATION_CACHE_TTL", "a while"), "CONVERSATION_CACHE_TTL"},
 		{"CONVERSATION_CACHE_TTL negative", nil, with("CONVERSATION_CACHE_TTL", "-1m"), "CONVERSATION_CACHE_TTL"},
+		{"--freescout-module not a version", []string{"--demo", "--freescout-module", "1.0"}, base, "FREESCOUT_MODULE"},
+		{"FREESCOUT_MODULE not a version", []string{"--demo"}, with("FREESCOUT_MODULE", "latest"), "FREESCOUT_MODULE"},
+		{"--without-modules unknown", []string{"--demo", "--without-modules", "tags,billing"}, base, "WITHOUT_MODULES"},
+		{"WITHOUT_MODULES unknown", []string{"--demo"}, with("WITHOUT_MODULES", "crm;tags"), "WITHOUT_MODULES"},
+		{"--freescout-module without --demo", []string{"--freescout-module", "1.0.20"}, base, "only with --demo"},
+		{"WITHOUT_MODULES without --demo", nil, with("WITHOUT_MODULES", "tags"), "only with --demo"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,6 +215,11 @@ func TestRunSubcommands(t *testing.T) {
 		{args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
 		{args: []string{"emulator"}, wantErr: "--api-key"},
 		{args: []string{"emulator", "--api-key", "k", "--latency", "soon"}, wantErr: "latency"},
+		{args: []string{"emulator", "--api-key", "k", "--freescout-module", "v1.x"}, wantErr: "--freescout-module"},
+		{args: []string{"emulator", "--api-key", "k", "--without-modules", "tags,billing"}, wantErr: "--without-modules"},
+		{args: []string{"emulator", "--api-key", "k", "--webhook-delay", "-1s"}, wantErr: "--webhook-delay"},
+		{args: []string{"emulator", "--api-key", "k", "--webhook-delay", "later"}, wantErr: "webhook-delay"},
+		{args: []string{"emulator", "--api-key", "k", "stray"}, wantErr: "stray"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -216,8 +227,8 @@ func TestRunSubcommands(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), append([]string{"scoutgraph"}, tc.args...), envOf(nil), &stdout, &stderr)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Errorf("error %v, want one mentioning %q", err, tc.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Errorf("error %v, want one line mentioning %q", err, tc.wantErr)
 				}
 				return
 			}
@@ -410,6 +421,130 @@ func TestRunAgainstFreeScout(t *testing.T) {
 	}
 }
 
+// TestRunEmulatorInstall serves the emulator alone as an old install
+// without some modules, from flags and from the environment (flags win),
+// signing webhook deliveries with the secret given; a bad FREESCOUT_MODULE
+// fails at start.
+func TestRunEmulatorInstall(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flags", []string{"--freescout-module", "1.0.20", "--without-modules", "tags, timetracking"}, nil},
+		{"environment", nil, map[string]string{"FREESCOUT_MODULE": "1.0.20", "WITHOUT_MODULES": "tags,timetracking"}},
+		{"flags win", []string{"--freescout-module", "1.0.20"}, map[string]string{"FREESCOUT_MODULE": "1.0.99", "WITHOUT_MODULES": "tags,timetracking"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			args := append([]string{"scoutgraph", "emulator", "--listen", "127.0.0.1:0", "--api-key", "emu-key",
+				"--webhook-secret", "s3cret", "--webhook-delay", "0s"}, tc.args...)
+			addr, done, _ := started(t, ctx, args, tc.env, listening)
+			get := func(path string) (int, string) {
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+addr+path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("X-FreeScout-API-Key", "emu-key")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res.StatusCode, string(b)
+			}
+			if status, body := get("/api/tags"); status != 400 || !strings.Contains(body, "Tags module") {
+				t.Errorf("GET /api/tags without the Tags module: %d %s", status, body)
+			}
+			if status, body := get("/api/users/1"); status != 200 || !regexp.MustCompile(`"createdAt":"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ"`).MatchString(body) {
+				t.Errorf("GET /api/users/1 of module 1.0.20: %d %s; want dates with dashes", status, body)
+			}
+			if status, _ := get("/api/mailboxes/1/custom_fields"); status != 200 {
+				t.Errorf("custom fields, a module it has: %d", status)
+			}
+			if tc.name == "flags" {
+				checkSignedDelivery(t, addr, "s3cret")
+			}
+			cancel()
+			waitRun(t, done)
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"scoutgraph", "emulator", "--api-key", "k"}, envOf(map[string]string{"FREESCOUT_MODULE": "one"}), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "FREESCOUT_MODULE") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a bad FREESCOUT_MODULE: %v", err)
+	}
+}
+
+// checkSignedDelivery registers a webhook with the emulator at addr, makes
+// a customer, and checks the delivery is signed with secret.
+func checkSignedDelivery(t *testing.T, addr, secret string) {
+	t.Helper()
+	got := make(chan *http.Request, 1)
+	bodies := make(chan []byte, 1)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		select {
+		case got <- r:
+			bodies <- b
+		default:
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	post := func(path, body string) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-FreeScout-API-Key", "emu-key")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 201 {
+			t.Fatalf("POST %s: %d", path, res.StatusCode)
+		}
+	}
+	post("/api/webhooks", `{"url": "`+receiver.URL+`/hook", "events": ["customer.created"]}`)
+	post("/api/customers", `{"firstName": "Signed", "email": "signed@example.org"}`)
+	select {
+	case r := <-got:
+		if sig := r.Header.Get("X-FreeScout-Signature"); sig != emulator.SignWebhook(<-bodies, secret) {
+			t.Errorf("delivery signed %q, not with --webhook-secret", sig)
+		}
+	case <-t.Context().Done():
+		t.Fatal("no delivery")
+	}
+}
+
+// TestRunDemoInstall serves the demo as an old install without modules: the
+// gateway learns it at start and says so in serverInfo.
+func TestRunDemoInstall(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	addr, done, _ := started(t, ctx, []string{"scoutgraph", "--demo", "--listen", "127.0.0.1:0", "--freescout-module", "1.0.20"},
+		map[string]string{"WITHOUT_MODULES": "tags,customfields,crm,timetracking"}, listening)
+	out := postQuery(t, addr, `{ serverInfo { moduleVersion { text } modules { name presence } } conversation(id: "1") { id } }`)
+	info := out["data"].(map[string]any)["serverInfo"].(map[string]any)
+	if v := info["moduleVersion"].(map[string]any)["text"]; v != "1.0.20 or older" {
+		t.Errorf("module version %v", v)
+	}
+	for _, m := range info["modules"].([]any) {
+		if m.(map[string]any)["presence"] != "MISSING" {
+			t.Errorf("module %v", m)
+		}
+	}
+	cancel()
+	waitRun(t, done)
+}
+
 // TestRunEmulator serves the emulator alone and stops cleanly.
 func TestRunEmulator(t *testing.T) {
 	t.Parallel()
@@ -490,7 +625,7 @@ func TestWebhooksCommand(t *testing.T) {
 		return slices.DeleteFunc(hooks, func(h upstream.Webhook) bool { return h.URL != target })
 	}
 	// A webhook of the gateway that misses events is replaced.
-	if _, err := client.Webhooks.Create(t.Context(), &upstream.NewWebhook{URL: target, Events: []string{"convo.created"}}); err != nil {
+	if _, _, err := client.Webhooks.Create(t.Context(), &upstream.NewWebhook{URL: target, Events: []string{"convo.created"}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := cmd("register")

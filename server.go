@@ -3,6 +3,7 @@
 //
 //	scoutgraph [flags]                              serve the gateway
 //	scoutgraph emulator --listen ADDR --api-key KEY  serve the FreeScout emulator alone
+//	  [--latency D] [--freescout-module 1.0.20] [--without-modules tags,crm] [--webhook-secret S] [--webhook-delay D]
 //	scoutgraph webhooks register|list|delete        manage the gateway's webhook in FreeScout
 //	scoutgraph healthcheck                          exit 0 when the gateway at LISTEN_ADDR is healthy
 //	scoutgraph schema                               print the GraphQL SDL
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "healthcheck":
 		return healthcheck(ctx, rest, getenv, stdout, stderr)
 	case "emulator":
-		return serveEmulator(ctx, rest, stdout, stderr)
+		return serveEmulator(ctx, rest, getenv, stdout, stderr)
 	case "webhooks":
 		return webhooksCommand(ctx, rest, getenv, stdout, stderr)
 	case "schema":
@@ -396,33 +397,71 @@ func startDemo(ctx context.Context, cfg *config, logger *slog.Logger) (func(), e
 	if cfg.webhookSecret == "" {
 		cfg.webhookSecret = emulator.DefaultWebhookSecret()
 	}
-	emu := emulator.New(emulator.Options{APIKey: cfg.apiKey, WebhookSecret: cfg.webhookSecret})
+	opts := cfg.demoInstall
+	opts.APIKey, opts.WebhookSecret = cfg.apiKey, cfg.webhookSecret
+	emu, err := emulator.Open(opts)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("demo emulator: %w", err)
+	}
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	logger.Info("demo mode: built-in FreeScout emulator with sample data", "url", cfg.freescoutURL)
+	logger.Info("demo mode: built-in FreeScout emulator with sample data", "url", cfg.freescoutURL,
+		"module_version", emu.ModuleVersion(), "without_modules", opts.WithoutModules)
 	return func() {
 		_ = emu.Close()
 		_ = srv.Shutdown(context.WithoutCancel(ctx))
 	}, nil
 }
 
-// serveEmulator runs the FreeScout emulator on its own.
-func serveEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// serveEmulator runs the FreeScout emulator on its own. The install it
+// emulates comes from --freescout-module and --without-modules, or
+// FREESCOUT_MODULE and WITHOUT_MODULES (flags win), as for --demo.
+func serveEmulator(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("emulator", stderr)
 	listen := fs.String("listen", "127.0.0.1:9090", "address to listen on")
 	key := fs.String("api-key", "", "API key clients must present (required)")
 	latency := fs.Duration("latency", 0, "how long every answer takes (reads are held until then, writes wait first), e.g. 20ms")
+	module := fs.String("freescout-module", "", "the API & Webhooks module version to emulate, e.g. 1.0.20 (default: the newest) [$FREESCOUT_MODULE]")
+	without := fs.String("without-modules", "", "FreeScout modules the install lacks, a comma list of tags, customfields, crm, timetracking [$WITHOUT_MODULES]")
+	secret := fs.String("webhook-secret", "", "the instance's webhook Secret Key that signs deliveries (default: derived from the emulator's APP_KEY, as FreeScout does)")
+	delay := fs.Duration("webhook-delay", 0, "how long after a write its webhook deliveries are sent (FreeScout's cron: about a minute), e.g. 1m")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("emulator: unexpected argument %q", fs.Arg(0))
 	}
 	if *key == "" {
 		return errors.New("emulator: --api-key is required")
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if e := strings.TrimSpace(getenv("FREESCOUT_MODULE")); e != "" && !given["freescout-module"] {
+		*module = e
+	}
+	if e := strings.TrimSpace(getenv("WITHOUT_MODULES")); e != "" && !given["without-modules"] {
+		*without = e
+	}
+	opts, err := parseInstall(strings.TrimSpace(*module), *without)
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	if *delay < 0 {
+		return fmt.Errorf("emulator: --webhook-delay: want a duration of 0 or more, got %v", *delay)
+	}
+	opts.APIKey, opts.Latency, opts.WebhookSecret, opts.WebhookDelay = *key, *latency, *secret, *delay
+	emu, err := emulator.Open(opts)
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	defer func() { _ = emu.Close() }()
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *listen, err)
 	}
 	fmt.Fprintf(stdout, "FreeScout emulator listening on http://%s/api\n", ln.Addr())
-	return serveHTTP(ctx, ln, emulator.New(emulator.Options{APIKey: *key, Latency: *latency}), logger, 0, nil)
+	logger.Info("emulated install", "module_version", emu.ModuleVersion(), "without_modules", opts.WithoutModules)
+	return serveHTTP(ctx, ln, emu, logger, 0, nil)
 }

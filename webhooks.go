@@ -136,7 +136,7 @@ func registerWebhook(ctx context.Context, client *upstream.Client, target string
 	if id != 0 {
 		return id, false, nil
 	}
-	id, err = client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: target, Events: want})
+	id, _, err = client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: target, Events: want})
 	if err != nil {
 		return 0, false, fmt.Errorf("create webhook: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,12 +93,20 @@ func TestAPIHealthAndReadiness(t *testing.T) {
 func TestAPIMetrics(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, gatewaytest.Options{})
+	// What the gateway asked FreeScout about the install at start counts too.
+	started := getBody(t, a.URL+"/metrics")
 	a.data(t, `query Detail { conversation(id: "1") { id customer { id company } } }`, nil)
 	body := getBody(t, a.URL+"/metrics")
+	for _, series := range []string{
+		`scoutgraph_upstream_requests_total{endpoint="/api/conversations/{id}",method="GET",status="200"}`,
+		`scoutgraph_upstream_requests_total{endpoint="/api/customers/{id}",method="GET",status="200"}`,
+	} {
+		if d := metricValue(body, series) - metricValue(started, series); d != 1 {
+			t.Errorf("/metrics: %s grew by %v, want 1", series, d)
+		}
+	}
 	for _, want := range []string{
 		`scoutgraph_http_requests_total{method="POST",route="/graphql",status="200"} 1`,
-		`scoutgraph_upstream_requests_total{endpoint="/api/conversations/{id}",method="GET",status="200"} 1`,
-		`scoutgraph_upstream_requests_total{endpoint="/api/customers/{id}",method="GET",status="200"} 1`,
 		`scoutgraph_operation_duration_seconds_count{operation_name="Detail",operation_type="query"} 1`,
 		`scoutgraph_operation_upstream_calls_sum{operation_name="Detail",operation_type="query"} 2`,
 		`scoutgraph_cache_lookups_total{kind="customer",result="miss"} 1`,
@@ -118,7 +127,7 @@ func TestAPIMetrics(t *testing.T) {
 		`scoutgraph_operation_duration_seconds_count{operation_name="anonymous",operation_type="query"} 1`,
 		`scoutgraph_graphql_errors_total{code="NOT_FOUND"} 1`,
 		`scoutgraph_graphql_errors_total{code="BAD_USER_INPUT"} 1`,
-		`scoutgraph_http_requests_total{method="GET",route="/metrics",status="200"} 1`,
+		`scoutgraph_http_requests_total{method="GET",route="/metrics",status="200"} 3`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -182,4 +191,18 @@ func TestAPIGraphQLOverGET(t *testing.T) {
 	if _, err := a.fs.Conversations.Get(t.Context(), 1); err != nil {
 		t.Errorf("conversation 1 after a GET mutation: %v", err)
 	}
+}
+
+// metricValue is the value of a series in a Prometheus text exposition; 0
+// when it is not there.
+func metricValue(body, series string) float64 {
+	for _, line := range strings.Split(body, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err == nil {
+				return v
+			}
+		}
+	}
+	return 0
 }

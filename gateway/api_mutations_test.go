@@ -41,6 +41,24 @@ func (a *apiEnv) mutate(t *testing.T, doc, field string, input map[string]any) m
 	return a.data(t, doc, map[string]any{"in": input})[field].(map[string]any)
 }
 
+// mutationModules are the optional modules mutations need.
+var mutationModules = map[string]upstream.Module{
+	"updateConversationCustomFields": upstream.ModuleCustomFields,
+	"updateConversationTags":         upstream.ModuleTags,
+	"updateCustomerFields":           upstream.ModuleCRM,
+}
+
+// withoutModule runs a mutation that needs module m on an install without it:
+// MODULE_UNAVAILABLE naming the module, and no payload.
+func (a *apiEnv) withoutModule(t *testing.T, doc string, input map[string]any, m upstream.Module) {
+	t.Helper()
+	r := a.Do(t, doc, map[string]any{"in": input})
+	assertModuleUnavailable(t, "the mutation", r, m)
+	if string(r.Data) != "null" {
+		t.Errorf("data %s, want null: the payload is not nullable", r.Data)
+	}
+}
+
 // noUserErrors fails unless the payload's userErrors is an empty list.
 func noUserErrors(t *testing.T, payload map[string]any) {
 	t.Helper()
@@ -85,6 +103,13 @@ func TestAPIMutations(t *testing.T) {
 		name  string
 		route string // the write route, called exactly once
 		run   func(t *testing.T, a *apiEnv)
+		// needs is the optional module the mutation needs; on an install
+		// without it, without runs instead of run (it must answer
+		// MODULE_UNAVAILABLE), and the write route is called sentWithout
+		// times (once when only FreeScout can tell, refused).
+		needs       upstream.Module
+		without     func(t *testing.T, a *apiEnv)
+		sentWithout int
 	}{
 		{
 			name:  "createConversation from a customer",
@@ -112,6 +137,14 @@ func TestAPIMutations(t *testing.T) {
 				if f := fieldValues(c); f[fieldPriority] != "3" || f[fieldVendor] != "SoftwareOne" {
 					t.Errorf("custom fields %v, want Priority (%d) 3 (High) and Vendor (%d) SoftwareOne", f, fieldPriority, fieldVendor)
 				}
+			},
+			needs: upstream.ModuleCustomFields,
+			without: func(t *testing.T, a *apiEnv) {
+				a.withoutModule(t, mCreateConversation, map[string]any{
+					"type": "EMAIL", "mailboxId": "1", "subject": "Printer on fire", "customer": map[string]any{"email": "pat.new@example.org"},
+					"threads":      []any{map[string]any{"type": "CUSTOMER", "text": "<p>It is burning</p>", "customer": map[string]any{"email": "pat.new@example.org"}}},
+					"customFields": []any{map[string]any{"name": "Priority", "value": "High"}},
+				}, upstream.ModuleCustomFields)
 			},
 		},
 		{
@@ -225,6 +258,12 @@ func TestAPIMutations(t *testing.T) {
 					}
 				}
 			},
+			needs: upstream.ModuleCustomFields,
+			without: func(t *testing.T, a *apiEnv) {
+				a.withoutModule(t, mUpdateCustomFields, map[string]any{
+					"conversationId": "1", "fields": []any{map[string]any{"name": "priority", "value": "medium"}},
+				}, upstream.ModuleCustomFields)
+			},
 		},
 		{
 			name:  "updateConversationTags",
@@ -245,6 +284,10 @@ func TestAPIMutations(t *testing.T) {
 					t.Errorf("the new tag is not listed: %+v", tags)
 				}
 			},
+			needs: upstream.ModuleTags, sentWithout: 1,
+			without: func(t *testing.T, a *apiEnv) {
+				a.withoutModule(t, mUpdateTags, map[string]any{"conversationId": "11", "tags": []string{"vip"}}, upstream.ModuleTags)
+			},
 		},
 		{
 			name:  "updateConversationTags with no tags",
@@ -258,6 +301,10 @@ func TestAPIMutations(t *testing.T) {
 				if len(c.Embedded.Tags) != 0 {
 					t.Errorf("FreeScout still has tags %v", tagNames(c))
 				}
+			},
+			needs: upstream.ModuleTags, sentWithout: 1,
+			without: func(t *testing.T, a *apiEnv) {
+				a.withoutModule(t, mUpdateTags, map[string]any{"conversationId": "11", "tags": []string{}}, upstream.ModuleTags)
 			},
 		},
 		{
@@ -393,6 +440,12 @@ func TestAPIMutations(t *testing.T) {
 					t.Errorf("FreeScout has customer fields %v", got)
 				}
 			},
+			needs: upstream.ModuleCRM, sentWithout: 1,
+			without: func(t *testing.T, a *apiEnv) {
+				a.withoutModule(t, mUpdateCustomerFields, map[string]any{
+					"customerId": "2", "fields": []any{map[string]any{"id": wantID(customerFieldAge), "value": "42"}},
+				}, upstream.ModuleCRM)
+			},
 		},
 		{
 			name:  "createUser",
@@ -497,9 +550,13 @@ func TestAPIMutations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := newAPI(t, gatewaytest.Options{})
-			tc.run(t, a)
-			if n := a.Upstream.Count(tc.route); n != 1 {
-				t.Errorf("%s called %d times, want once; all calls %v", tc.route, n, a.Upstream.Counts())
+			run, sent := tc.run, 1
+			if tc.needs != "" && !a.install().Has(tc.needs) {
+				run, sent = tc.without, tc.sentWithout
+			}
+			run(t, a)
+			if n := a.Upstream.Count(tc.route); n != sent {
+				t.Errorf("%s called %d times, want %d; all calls %v", tc.route, n, sent, a.Upstream.Counts())
 			}
 		})
 	}
@@ -800,7 +857,24 @@ func TestAPIMutationUserErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := newAPI(t, gatewaytest.Options{})
-			p := a.mutate(t, tc.doc, tc.field, tc.input)
+			var p map[string]any
+			if m, ok := mutationModules[tc.field]; ok && !a.install().Has(m) {
+				// What the gateway checks itself is still a userError; what
+				// needs FreeScout is MODULE_UNAVAILABLE, and nothing is written.
+				r := a.Do(t, tc.doc, map[string]any{"in": tc.input})
+				if len(r.Errors) > 0 {
+					assertModuleUnavailable(t, tc.field, r, m)
+					if n := a.Upstream.Count(tc.route); n > tc.sent {
+						t.Errorf("%s called %d times, want at most %d", tc.route, n, tc.sent)
+					}
+					return
+				}
+				var data map[string]map[string]any
+				r.MustData(t, &data)
+				p = data[tc.field]
+			} else {
+				p = a.mutate(t, tc.doc, tc.field, tc.input)
+			}
 			errs := decodeUserErrors(t, p["userErrors"])
 			for _, w := range tc.want {
 				if !hasUserError(errs, w.code, w.field...) {
@@ -833,23 +907,32 @@ func TestAPIMutationUserErrors(t *testing.T) {
 }
 
 // TestAPIReadsAfterWrites: what a mutation wrote shows in the next
-// mutation's payload of the same operation and in every later request.
+// mutation's payload of the same operation and in every later request. On
+// an install without the Tags or CRM module, what needs them is left out.
 func TestAPIReadsAfterWrites(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, gatewaytest.Options{})
 	conv := a.conversation(t, 1)
 	cid := wantID(conv.Customer.ID)
+	tags, crm := a.install().Has(upstream.ModuleTags), a.install().Has(upstream.ModuleCRM)
+	only := func(ok bool, s string) string {
+		if ok {
+			return s
+		}
+		return ""
+	}
+	read := `query($c: ID!) { conversation(id: "1") { subject ` + only(tags, `tags { name } `) + `customer { company ` + only(crm, `customerFields { id value } `) + `} }
+		customer(id: $c) { company } users { totalCount } ` + only(tags, `tags(conversationId: "1") { totalCount nodes { name } } `) + `}`
 
 	// Warm whatever the gateway caches, then change it.
-	before := a.data(t, `query($c: ID!) { conversation(id: "1") { subject tags { name } customer { company customerFields { id value } } }
-		customer(id: $c) { company } users { totalCount } tags(conversationId: "1") { totalCount } }`, map[string]any{"c": cid})
+	before := a.data(t, read, map[string]any{"c": cid})
 
-	got := a.data(t, `mutation($c: ID!, $account: ID!) {
+	got := a.data(t, `mutation($c: ID!`+only(crm, `, $account: ID!`)+`) {
 		a: updateConversation(input: {id: "1", subject: "first"}) { conversation { customer { id company } } }
 		b: updateCustomer(input: {id: $c, company: "Brand New Co"}) { customer { company } }
 		c: updateConversation(input: {id: "1", subject: "second"}) { conversation { subject customer { company } } }
-		d: updateCustomerFields(input: {customerId: $c, fields: [{id: $account, value: "ACC-NEW"}]}) { customer { id } }
-		e: updateConversationTags(input: {conversationId: "1", tags: ["fresh"]}) { conversation { tags { name } customer { customerFields { id value } } } }
+		`+only(crm, `d: updateCustomerFields(input: {customerId: $c, fields: [{id: $account, value: "ACC-NEW"}]}) { customer { id } }`)+`
+		`+only(tags, `e: updateConversationTags(input: {conversationId: "1", tags: ["fresh"]}) { conversation { tags { name } customer { `+only(crm, `customerFields { id value }`)+` id } } }`)+`
 	}`, map[string]any{"c": cid, "account": wantID(customerFieldAccountID)})
 	if jget(got, "a", "conversation", "customer", "company") != jget(before, "customer", "company") {
 		t.Errorf("a: %v", jget(got, "a"))
@@ -858,36 +941,41 @@ func TestAPIReadsAfterWrites(t *testing.T) {
 		t.Errorf("the second update's payload shows %v, want the customer as the first update left it", jget(got, "c"))
 	}
 	fieldValue := func(fields any, id string) any {
-		for _, f := range fields.([]any) {
+		list, _ := fields.([]any)
+		for _, f := range list {
 			if jget(f, "id") == id {
 				return jget(f, "value")
 			}
 		}
 		return nil
 	}
-	if v := fieldValue(jget(got, "e", "conversation", "customer", "customerFields"), wantID(customerFieldAccountID)); v != "ACC-NEW" {
+	if v := fieldValue(jget(got, "e", "conversation", "customer", "customerFields"), wantID(customerFieldAccountID)); tags && crm && v != "ACC-NEW" {
 		t.Errorf("the tags payload shows customer field %d = %v, want ACC-NEW", customerFieldAccountID, v)
 	}
 
 	a.decode(t, mCreateUser, map[string]any{"in": map[string]any{"firstName": "Fresh", "lastName": "User", "email": "fresh.user@example.com"}}, &struct{}{})
-	after := a.data(t, `query($c: ID!) { conversation(id: "1") { subject tags { name } customer { company customerFields { id value } } }
-		customer(id: $c) { company } users { totalCount } tags(conversationId: "1") { totalCount nodes { name } } }`, map[string]any{"c": cid})
-	for _, check := range []struct {
+	after := a.data(t, read, map[string]any{"c": cid})
+	checks := []struct {
 		path []any
 		want any
 	}{
 		{[]any{"conversation", "subject"}, "second"},
 		{[]any{"conversation", "customer", "company"}, "Brand New Co"},
 		{[]any{"customer", "company"}, "Brand New Co"},
-		{[]any{"conversation", "tags", 0, "name"}, "fresh"},
-		{[]any{"tags", "nodes", 0, "name"}, "fresh"},
 		{[]any{"users", "totalCount"}, jget(before, "users", "totalCount").(float64) + 1},
-	} {
+	}
+	if tags {
+		checks = append(checks, []struct {
+			path []any
+			want any
+		}{{[]any{"conversation", "tags", 0, "name"}, "fresh"}, {[]any{"tags", "nodes", 0, "name"}, "fresh"}}...)
+	}
+	for _, check := range checks {
 		if v := jget(after, check.path...); v != check.want {
 			t.Errorf("%v = %v after the writes, want %v", check.path, v, check.want)
 		}
 	}
-	if v := fieldValue(jget(after, "conversation", "customer", "customerFields"), wantID(customerFieldAccountID)); v != "ACC-NEW" {
+	if v := fieldValue(jget(after, "conversation", "customer", "customerFields"), wantID(customerFieldAccountID)); crm && v != "ACC-NEW" {
 		t.Errorf("customer field %d = %v after the write, want ACC-NEW", customerFieldAccountID, v)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
 	"github.com/scoutgraph/scoutgraph/session"
+	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
 // Emulator routes the tests count.
@@ -51,24 +52,14 @@ const (
 // order, with their names and types, and the customer fields, as customer 1 (who has every
 // customer field set) shows them.
 func TestSampleFieldIDs(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	env := gatewaytest.Start(t, gatewaytest.Options{})
-	var data struct {
-		Customer struct {
-			CustomerFields []struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
-			} `json:"customerFields"`
-		} `json:"customer"`
-	}
-	env.Do(t, `{ customer(id: "1") { customerFields { id name } } }`, nil).MustData(t, &data)
-	customerFields := map[string]string{}
-	for _, f := range data.Customer.CustomerFields {
-		customerFields[f.Name] = f.ID
-	}
-	for name, id := range map[string]int{"Age": customerFieldAge, "Account ID": customerFieldAccountID} {
-		if customerFields[name] != strconv.Itoa(id) {
-			t.Errorf("customer field %q has id %q, want %d (customer 1's fields: %v)", name, customerFields[name], id, customerFields)
-		}
+	if env.Upstream.Install.Has(upstream.ModuleCRM) {
+		sampleCustomerFields(t, env)
+	} else {
+		assertModuleUnavailable(t, "customerFields", env.Do(t, `{ customer(id: "1") { customerFields { id name } } }`, nil), upstream.ModuleCRM)
 	}
 
 	want := []struct {
@@ -86,6 +77,28 @@ func TestSampleFieldIDs(t *testing.T) {
 	for i, w := range want {
 		if d := defs[i]; d.ID != strconv.Itoa(w.id) || d.Name != w.name || d.Type != w.typ || supportFields[i] != w.id {
 			t.Errorf("Support field %d = %s %q %s, want %d %q %s", i, d.ID, d.Name, d.Type, w.id, w.name, w.typ)
+		}
+	}
+}
+
+// sampleCustomerFields checks the customer-field constants against customer 1.
+func sampleCustomerFields(t *testing.T, env *gatewaytest.Env) {
+	var data struct {
+		Customer struct {
+			CustomerFields []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"customerFields"`
+		} `json:"customer"`
+	}
+	env.Do(t, `{ customer(id: "1") { customerFields { id name } } }`, nil).MustData(t, &data)
+	customerFields := map[string]string{}
+	for _, f := range data.Customer.CustomerFields {
+		customerFields[f.Name] = f.ID
+	}
+	for name, id := range map[string]int{"Age": customerFieldAge, "Account ID": customerFieldAccountID} {
+		if customerFields[name] != strconv.Itoa(id) {
+			t.Errorf("customer field %q has id %q, want %d (customer 1's fields: %v)", name, customerFields[name], id, customerFields)
 		}
 	}
 }
@@ -242,6 +255,9 @@ func startOnBackend(t testing.TB, b cacheBackend, mod func(*gatewaytest.Options)
 // call to FreeScout. The in-memory cache, which dies with its process, is
 // the control: there the new gateway must fetch them again.
 func TestCustomFieldDefinitionsSurviveRestart(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	for _, b := range cacheBackends {
 		t.Run(b.name, func(t *testing.T) {
 			be := b.setup(t)
@@ -298,6 +314,9 @@ func TestCustomFieldDefinitionsSurviveRestart(t *testing.T) {
 // their own, within the configured TTL, and so does every other key the
 // gateway writes.
 func TestCustomFieldDefinitionsTTL(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	tests := []struct {
 		name     string
 		cacheTTL time.Duration // 0: the gateway's default
@@ -346,6 +365,9 @@ func TestCustomFieldDefinitionsTTL(t *testing.T) {
 // TestCustomFieldDefinitionsLoadOnce: fifty concurrent requests that all need
 // one mailbox's definitions, on a cold cache, make one call to FreeScout.
 func TestCustomFieldDefinitionsLoadOnce(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	const callers = 50
 	queries := []struct {
 		name  string
@@ -469,6 +491,9 @@ func burst(t *testing.T, env *gatewaytest.Env, n int, query string, vars map[str
 // keeps answering from FreeScout, /readyz reports the cache unavailable and
 // the fallbacks are counted.
 func TestCustomFieldsSurviveRedisOutage(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	proc := startRedisProcess(t)
 	env := gatewaytest.Start(t, gatewaytest.Options{RedisURL: proc.url()})
 	convID := supportConversation(t, env)
@@ -535,6 +560,9 @@ func TestCustomFieldsSurviveRedisOutage(t *testing.T) {
 // type translated to what FreeScout stores, all in one upstream call; the
 // payload shows the conversation as it now stands, with labels.
 func TestUpdateConversationCustomFields(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	type want struct {
 		stored string // what FreeScout stores; "" means the field is unset
 		text   string // the payload's text
@@ -700,6 +728,9 @@ func TestUpdateConversationCustomFields(t *testing.T) {
 // back in userErrors that point at the input and name the field; one bad
 // field rejects the whole call and FreeScout receives nothing.
 func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	type wantErr struct {
 		field    []string
 		code     string
@@ -827,6 +858,9 @@ func TestUpdateConversationCustomFieldsRejects(t *testing.T) {
 // refetch, which also refreshes the cache; a label that is still unknown
 // after the refetch is rejected without a second one.
 func TestCustomFieldLabelAddedUpstream(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	for _, b := range cacheBackends {
 		t.Run(b.name, func(t *testing.T) {
 			env, _ := startOnBackend(t, b, nil)
@@ -884,6 +918,9 @@ func TestCustomFieldLabelAddedUpstream(t *testing.T) {
 // FreeScout after the definitions were cached is found by its new name after
 // exactly one refetch; its old name is then unknown.
 func TestCustomFieldRenamedUpstream(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	for _, b := range cacheBackends {
 		t.Run(b.name, func(t *testing.T) {
 			env, _ := startOnBackend(t, b, nil)
@@ -927,6 +964,9 @@ func TestCustomFieldRenamedUpstream(t *testing.T) {
 // comes back as a fieldUserError on the input and the mailbox's cached
 // definitions are dropped, so the next read fetches them again.
 func TestCustomFieldWriteRejectedUpstream(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	tests := []struct {
 		name  string
 		route string
@@ -1038,6 +1078,9 @@ func createConversationIn(t testing.TB, env *gatewaytest.Env, mailboxID string, 
 // by name and label, translated like updateConversationCustomFields, and
 // sends nothing when one of them is invalid.
 func TestCreateConversationCustomFields(t *testing.T) {
+	if withoutCustomFields(t) {
+		return
+	}
 	for _, b := range cacheBackends {
 		t.Run(b.name+"/by label", func(t *testing.T) {
 			env, _ := startOnBackend(t, b, nil)

@@ -9,6 +9,11 @@ import (
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
 )
 
+// The benchmark set's minimums are computed for a current FreeScout with
+// every module (the install the benchmark measures), so these tests run
+// against one whatever install the environment names; installs_test.go
+// checks what the same screens cost on an old install.
+
 // TestUpstreamCallsAreMinimal is the N+1 regression guard: for every query
 // of the benchmark set, the gateway makes exactly the theoretical minimum of
 // upstream calls on every route, with cold caches (a gateway that has just
@@ -16,7 +21,7 @@ import (
 func TestUpstreamCallsAreMinimal(t *testing.T) {
 	for _, q := range queries.All() {
 		t.Run(q.Name, func(t *testing.T) {
-			env := gatewaytest.Start(t, gatewaytest.Options{})
+			env := gatewaytest.Start(t, gatewaytest.Options{Install: &gatewaytest.Current})
 			c, err := queries.Client(env.Upstream)
 			if err != nil {
 				t.Fatal(err)
@@ -58,8 +63,9 @@ func TestUpstreamCallsAreMinimal(t *testing.T) {
 						run.name, run.want, d, run.want.Detail(), got.Detail())
 				}
 			}
-			// What the caches answer is what FreeScout answered.
-			if answers[0] != answers[1] {
+			// What the caches answer is what FreeScout answered (a write
+			// writes anew each time: new ids).
+			if !q.Writes && answers[0] != answers[1] {
 				t.Errorf("the warm answer differs from the cold one:\ncold %s\nwarm %s", answers[0], answers[1])
 			}
 		})
@@ -69,7 +75,7 @@ func TestUpstreamCallsAreMinimal(t *testing.T) {
 // TestWarmInboxIsOneCall: with warm caches every inbox query is one
 // conversation list call, whatever it asks about people and fields.
 func TestWarmInboxIsOneCall(t *testing.T) {
-	env := gatewaytest.Start(t, gatewaytest.Options{})
+	env := gatewaytest.Start(t, gatewaytest.Options{Install: &gatewaytest.Current})
 	for _, q := range queries.All() {
 		if !strings.HasPrefix(q.Name, "inbox-") {
 			continue
@@ -100,7 +106,7 @@ func TestColdRoundTripsAreMinimal(t *testing.T) {
 	for _, q := range queries.All() {
 		t.Run(q.Name, func(t *testing.T) {
 			// Held answers must outlast a stalled round, not time out first.
-			env := gatewaytest.Start(t, gatewaytest.Options{UpstreamTimeout: 2 * gatewaytest.DefaultStall})
+			env := gatewaytest.Start(t, gatewaytest.Options{Install: &gatewaytest.Current, UpstreamTimeout: 2 * gatewaytest.DefaultStall})
 			c, err := queries.Client(env.Upstream)
 			if err != nil {
 				t.Fatal(err)

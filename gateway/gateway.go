@@ -159,6 +159,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		return nil, err
 	}
 	a := &Gateway{logger: logger, client: client, metrics: m, unready: map[string]string{}}
+	learnInstall(ctx, client, logger)
 	var (
 		rate ratelimit.Limiter
 		bus  events.Bus

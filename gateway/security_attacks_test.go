@@ -143,11 +143,15 @@ func TestAttacksAreBounded(t *testing.T) {
 func TestIdenticalCallsAreMadeOnce(t *testing.T) {
 	env := gatewaytest.Start(t, gatewaytest.Options{})
 	r := env.Do(t, "{ "+repeat(30, func(i int) string { return fmt.Sprintf("a%d: conversations(first: 100) { nodes { id } }", i) })+"}", nil)
-	if len(r.Errors) > 0 || env.Upstream.Total() != 1 {
-		t.Errorf("errors %+v, %d calls; want one call", r.Errors, env.Upstream.Total())
+	calls := 1 // a page of 100
+	if !env.Upstream.Install.AtLeast("1.0.43") {
+		calls = 2 // the module serves pages of 50 whatever is asked
 	}
-	if cost, _ := r.Extensions["cost"].(map[string]any); cost["estimated"] != 30.0 || cost["actual"] != 1.0 {
-		t.Errorf("extensions.cost %v; want 30 estimated, 1 actual", cost)
+	if len(r.Errors) > 0 || env.Upstream.Total() != calls {
+		t.Errorf("errors %+v, %d calls; want %d", r.Errors, env.Upstream.Total(), calls)
+	}
+	if cost, _ := r.Extensions["cost"].(map[string]any); cost["estimated"] != 30.0 || cost["actual"] != float64(calls) {
+		t.Errorf("extensions.cost %v; want 30 estimated, %d actual", cost, calls)
 	}
 }
 

@@ -45,7 +45,7 @@ func TestAuthTokens(t *testing.T) {
 		c.Auth = auth.Config{Modes: []auth.Mode{auth.ModeTokens}, TokensFile: path}
 	}})
 	const query = `{ conversations(first: 1) { totalCount } }`
-	const write = `mutation { updateConversationTags(input: {conversationId: "1", tags: ["auth"]}) { userErrors { code } } }`
+	const write = `mutation { updateConversation(input: {id: "1", subject: "auth"}) { userErrors { code } } }`
 	const admin = `mutation { deleteWebhook(input: {id: "999"}) { userErrors { code } } }`
 
 	for _, tc := range []struct {
@@ -232,7 +232,7 @@ func TestAuthModesInOrder(t *testing.T) {
 	env := gatewaytest.Start(t, gatewaytest.Options{Configure: func(c *gateway.Config) {
 		c.Auth = auth.Config{Modes: []auth.Mode{auth.ModeTokens, auth.ModeNone}, TokensFile: path}
 	}})
-	const write = `mutation { updateConversationTags(input: {conversationId: "1", tags: ["x"]}) { userErrors { code } } }`
+	const write = `mutation { updateConversation(input: {id: "1", subject: "x"}) { userErrors { code } } }`
 	if r := post(t, env, write, nil); len(r.Errors) > 0 {
 		t.Errorf("anonymous (every scope): %+v", r.Errors)
 	}

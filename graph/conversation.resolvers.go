@@ -23,6 +23,11 @@ func (r *conversationResolver) Mailbox(ctx context.Context, obj *model.Conversat
 
 // CustomFields is the resolver for the customFields field.
 func (r *conversationResolver) CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error) {
+	if obj.Raw != nil && obj.Raw.CustomFields == nil {
+		// FreeScout sends customFields with every conversation when it has
+		// the Custom Fields module.
+		return nil, moduleUnavailable(upstream.ModuleCustomFields, "a conversation's customFields need it")
+	}
 	return obj.CustomFields, nil
 }
 
@@ -82,6 +87,14 @@ func (r *mutationResolver) CreateConversation(ctx context.Context, input model.C
 			User:     ids.opt(t.UserID, append(path, "userId")...),
 		}
 		checkThreadAuthor(&ids, path, t.Type, nt.Customer != nil, deref(t.UserID) != "")
+		if t.State != nil {
+			switch *t.State {
+			case model.ThreadStateDraft, model.ThreadStatePublished:
+				nt.State = wireOf(*t.State)
+			default:
+				ids.add(append(path, "state"), errcode.Invalid, "state must be DRAFT or PUBLISHED")
+			}
+		}
 		in.Threads = append(in.Threads, nt)
 	}
 	s := session(ctx)
@@ -201,7 +214,7 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 	var ids inputErrors
 	cid := ids.id(input.ConversationID, "conversationId")
 	in := &upstream.NewThread{
-		Type: wireOf(input.Type), Text: input.Text, Imported: input.Imported, Cc: input.Cc, Bcc: input.Bcc,
+		Type: wireOf(input.Type), Text: input.Text, Imported: input.Imported, To: input.To, Cc: input.Cc, Bcc: input.Bcc,
 		Customer:    customerRef(input.Customer, &ids, "customer"),
 		User:        ids.opt(input.UserID, "userId"),
 		Attachments: attachments(input.Attachments),
@@ -232,13 +245,14 @@ func (r *mutationResolver) CreateThread(ctx context.Context, input model.CreateT
 	}
 	convFields := payload(ctx, "CreateThreadPayload", "conversation", "Conversation")
 	threadFields := payload(ctx, "CreateThreadPayload", "thread", "Thread")
+	withConversation := selects(selected(ctx, "CreateThreadPayload"), "conversation")
 	out, uerrs, err := create(&ids, mutation{idPath: []string{"conversationId"}}, func() (int, *model.CreateThreadPayload, error) {
 		s := session(ctx)
-		threadID, raw, err := s.CreateThread(ctx, cid, in, conversationEmbeds(convFields), deref(input.IdempotencyKey))
-		if raw == nil {
+		threadID, thread, raw, err := s.CreateThread(ctx, cid, in, conversationEmbeds(convFields), withConversation, deref(input.IdempotencyKey))
+		if thread == nil && raw == nil {
 			return threadID, nil, err
 		}
-		return threadID, produceThreadPayload(ctx, s, convFields, threadFields, raw, threadID), err
+		return threadID, produceThreadPayload(ctx, s, convFields, threadFields, raw, thread), err
 	})
 	p := out.Obj
 	if p == nil {

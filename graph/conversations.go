@@ -68,15 +68,17 @@ func produceConversation(ctx context.Context, s Session, fields []graphql.Collec
 	return produceConversations(ctx, s, fields, []upstream.Conversation{*c})[0]
 }
 
-// produceThreadPayload answers createThread: the conversation raw, and the
-// new thread threadID among its threads.
-func produceThreadPayload(ctx context.Context, s Session, convFields, threadFields []graphql.CollectedField, raw *upstream.Conversation, threadID int) *model.CreateThreadPayload {
+// produceThreadPayload answers createThread: the new thread, and its
+// conversation raw when it was read back (nil when the payload does not ask
+// for it).
+func produceThreadPayload(ctx context.Context, s Session, convFields, threadFields []graphql.CollectedField, raw *upstream.Conversation, thread *upstream.Thread) *model.CreateThreadPayload {
 	p := newProducer(ctx, s)
-	out := &model.CreateThreadPayload{AtConversation: p.conversations(convFields, []upstream.Conversation{*raw})[0]}
-	for i := range raw.Embedded.Threads {
-		if raw.Embedded.Threads[i].ID == threadID {
-			out.Created = p.thread(threadFields, &raw.Embedded.Threads[i])
-		}
+	out := &model.CreateThreadPayload{}
+	if raw != nil {
+		out.AtConversation = p.conversations(convFields, []upstream.Conversation{*raw})[0]
+	}
+	if thread != nil {
+		out.Created = p.thread(threadFields, thread)
 	}
 	p.wait()
 	return out

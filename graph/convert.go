@@ -39,6 +39,18 @@ var webhookEventNames = map[model.WebhookEvent]string{
 	model.WebhookEventConvoDeletedForever: "convo.deleted_forever",
 }
 
+// toWebhook is a webhook as FreeScout keeps it; events the schema does not
+// know are left out.
+func toWebhook(w *upstream.Webhook) *model.Webhook {
+	m := &model.Webhook{ID: id(w.ID), URL: w.URL, Events: make([]model.WebhookEvent, 0, len(w.Events))}
+	for _, e := range w.Events {
+		if ev := model.WebhookEvent(strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(e), ".", "_"))); ev.IsValid() {
+			m.Events = append(m.Events, ev)
+		}
+	}
+	return m
+}
+
 func webhookEventWire(e model.WebhookEvent) string {
 	if s, ok := webhookEventNames[e]; ok {
 		return s
@@ -151,7 +163,13 @@ func toCustomer(c *upstream.Customer) *model.Customer {
 		Phones:         entries(c.Embedded.Phones),
 		SocialProfiles: entries(c.Embedded.SocialProfiles),
 		Websites:       entries(c.Embedded.Websites),
-		CustomerFields: make([]*model.CustomerFieldValue, 0, len(c.CustomerFields)),
+		FieldValues:    make([]*model.CustomerFieldValue, 0, len(c.CustomerFields)),
+	}
+	if c.CustomerFields == nil {
+		// FreeScout sends them with a customer read in full when it has the
+		// CRM module; the gateway reads customers in full whenever the query
+		// asks for them.
+		m.FieldsErr = moduleUnavailable(upstream.ModuleCRM, "a customer's customerFields need it")
 	}
 	if c.PhotoType != "" {
 		pt := enumOf(c.PhotoType, model.PhotoTypeUnknown)
@@ -164,7 +182,7 @@ func toCustomer(c *upstream.Customer) *model.Customer {
 		m.Address = &model.Address{City: a.City, State: a.State, Zip: a.Zip, Country: a.Country, Address: a.Address}
 	}
 	for _, f := range c.CustomerFields {
-		m.CustomerFields = append(m.CustomerFields, &model.CustomerFieldValue{
+		m.FieldValues = append(m.FieldValues, &model.CustomerFieldValue{
 			ID: id(f.ID), Name: f.Name, Value: strPtr(string(f.Value)), Text: strPtr(textOf(f)),
 		})
 	}
@@ -205,7 +223,7 @@ func customerFromPerson(p *upstream.Person) *model.Customer {
 		ID: id(p.ID), Key: p.ID,
 		FirstName: str(p.FirstName), LastName: str(p.LastName), Email: str(p.Email), PhotoURL: str(p.PhotoURL),
 		Emails: []*model.ContactEntry{}, Phones: []*model.ContactEntry{}, SocialProfiles: []*model.ContactEntry{},
-		Websites: []*model.ContactEntry{}, CustomerFields: []*model.CustomerFieldValue{},
+		Websites: []*model.ContactEntry{}, FieldValues: []*model.CustomerFieldValue{},
 	}
 }
 

@@ -32,7 +32,7 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 		FirstName: deref(input.FirstName), LastName: deref(input.LastName), Phone: deref(input.Phone),
 		PhotoURL: deref(input.PhotoURL), JobTitle: deref(input.JobTitle), Notes: deref(input.Notes),
 		Company: deref(input.Company), Address: addressInput(input.Address),
-		Emails: entryInputs(input.Emails), Phones: entryInputs(input.Phones),
+		Email: deref(input.Email), Emails: entryInputs(input.Emails), Phones: entryInputs(input.Phones),
 		SocialProfiles: entryInputs(input.SocialProfiles), Websites: entryInputs(input.Websites),
 	}
 	if input.PhotoType != nil {

@@ -92,12 +92,25 @@ func classify(err error) *errcode.Error {
 	case errors.Is(err, upstream.ErrRateLimited) && errors.As(err, &ue):
 		secs := max(int(ue.RetryAfter.Seconds()), 1)
 		return errcode.New(errcode.UpstreamUnavailable, fmt.Sprintf("freescout asks the gateway to slow down; try again in %d s", secs)).With("retryAfter", secs)
+	case errors.Is(err, upstream.ErrModuleMissing) && errors.As(err, &ue):
+		return moduleUnavailable(ue.Module, "")
 	case errors.Is(err, upstream.ErrBadRequest) && errors.As(err, &ue):
 		return errcode.New(errcode.BadUserInput, "freescout rejected the request: "+strings.ToLower(ue.Message))
 	case errors.Is(err, upstream.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return errcode.New(errcode.UpstreamUnavailable, "freescout is unavailable; try again later")
 	}
 	return errcode.New(errcode.Internal, "internal error")
+}
+
+// moduleUnavailable is MODULE_UNAVAILABLE for module m, with extensions.module
+// naming it as FreeScout does ("Custom Fields"); detail, when not "", says
+// what needs it.
+func moduleUnavailable(m upstream.Module, detail string) *errcode.Error {
+	msg := "this freescout has no " + m.Title() + " module (it is not installed or not active)"
+	if detail != "" {
+		msg += ": " + detail
+	}
+	return errcode.New(errcode.ModuleUnavailable, msg).With("module", m.Title())
 }
 
 // Recover turns a resolver panic into an INTERNAL error, logging the detail.

@@ -233,6 +233,12 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	FilterSupport struct {
+		Filter  func(childComplexity int) int
+		Since   func(childComplexity int) int
+		Support func(childComplexity int) int
+	}
+
 	Folder struct {
 		ActiveCount func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -263,6 +269,18 @@ type ComplexityRoot struct {
 	MailboxEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ModuleStatus struct {
+		Module   func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Presence func(childComplexity int) int
+	}
+
+	ModuleVersionRange struct {
+		AtLeast func(childComplexity int) int
+		AtMost  func(childComplexity int) int
+		Text    func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -296,6 +314,7 @@ type ComplexityRoot struct {
 		Mailbox       func(childComplexity int, id string) int
 		Mailboxes     func(childComplexity int, first *int, after *string, userID *string) int
 		RateLimit     func(childComplexity int) int
+		ServerInfo    func(childComplexity int) int
 		Tags          func(childComplexity int, first *int, after *string, conversationID *string) int
 		User          func(childComplexity int, id string) int
 		Users         func(childComplexity int, first *int, after *string, email *string) int
@@ -306,6 +325,22 @@ type ComplexityRoot struct {
 		Limit     func(childComplexity int) int
 		Remaining func(childComplexity int) int
 		ResetAt   func(childComplexity int) int
+	}
+
+	ServerCapabilities struct {
+		ColonDates           func(childComplexity int) int
+		ConversationPageSize func(childComplexity int) int
+		CreatedBodies        func(childComplexity int) int
+		Filters              func(childComplexity int) int
+		ListPageSize         func(childComplexity int) int
+		MultiStatus          func(childComplexity int) int
+	}
+
+	ServerInfo struct {
+		Capabilities  func(childComplexity int) int
+		LearntAt      func(childComplexity int) int
+		ModuleVersion func(childComplexity int) int
+		Modules       func(childComplexity int) int
 	}
 
 	Source struct {
@@ -498,6 +533,7 @@ type QueryResolver interface {
 	Mailbox(ctx context.Context, id string) (*model.Mailbox, error)
 	Mailboxes(ctx context.Context, first *int, after *string, userID *string) (*model.MailboxConnection, error)
 	RateLimit(ctx context.Context) (*model.RateLimit, error)
+	ServerInfo(ctx context.Context) (*model.ServerInfo, error)
 	Tags(ctx context.Context, first *int, after *string, conversationID *string) (*model.TagConnection, error)
 	User(ctx context.Context, id string) (*model.User, error)
 	Users(ctx context.Context, first *int, after *string, email *string) (*model.UserConnection, error)
@@ -1255,6 +1291,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteWebhookPayload.UserErrors(childComplexity), true
 
+	case "FilterSupport.filter":
+		if e.ComplexityRoot.FilterSupport.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilterSupport.Filter(childComplexity), true
+	case "FilterSupport.since":
+		if e.ComplexityRoot.FilterSupport.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilterSupport.Since(childComplexity), true
+	case "FilterSupport.support":
+		if e.ComplexityRoot.FilterSupport.Support == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilterSupport.Support(childComplexity), true
+
 	case "Folder.activeCount":
 		if e.ComplexityRoot.Folder.ActiveCount == nil {
 			break
@@ -1383,6 +1438,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MailboxEdge.Node(childComplexity), true
+
+	case "ModuleStatus.module":
+		if e.ComplexityRoot.ModuleStatus.Module == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModuleStatus.Module(childComplexity), true
+	case "ModuleStatus.name":
+		if e.ComplexityRoot.ModuleStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModuleStatus.Name(childComplexity), true
+	case "ModuleStatus.presence":
+		if e.ComplexityRoot.ModuleStatus.Presence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModuleStatus.Presence(childComplexity), true
+
+	case "ModuleVersionRange.atLeast":
+		if e.ComplexityRoot.ModuleVersionRange.AtLeast == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModuleVersionRange.AtLeast(childComplexity), true
+	case "ModuleVersionRange.atMost":
+		if e.ComplexityRoot.ModuleVersionRange.AtMost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModuleVersionRange.AtMost(childComplexity), true
+	case "ModuleVersionRange.text":
+		if e.ComplexityRoot.ModuleVersionRange.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModuleVersionRange.Text(childComplexity), true
 
 	case "Mutation.createConversation":
 		if e.ComplexityRoot.Mutation.CreateConversation == nil {
@@ -1626,6 +1719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RateLimit(childComplexity), true
+	case "Query.serverInfo":
+		if e.ComplexityRoot.Query.ServerInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
 	case "Query.tags":
 		if e.ComplexityRoot.Query.Tags == nil {
 			break
@@ -1684,6 +1783,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RateLimit.ResetAt(childComplexity), true
+
+	case "ServerCapabilities.colonDates":
+		if e.ComplexityRoot.ServerCapabilities.ColonDates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerCapabilities.ColonDates(childComplexity), true
+	case "ServerCapabilities.conversationPageSize":
+		if e.ComplexityRoot.ServerCapabilities.ConversationPageSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerCapabilities.ConversationPageSize(childComplexity), true
+	case "ServerCapabilities.createdBodies":
+		if e.ComplexityRoot.ServerCapabilities.CreatedBodies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerCapabilities.CreatedBodies(childComplexity), true
+	case "ServerCapabilities.filters":
+		if e.ComplexityRoot.ServerCapabilities.Filters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerCapabilities.Filters(childComplexity), true
+	case "ServerCapabilities.listPageSize":
+		if e.ComplexityRoot.ServerCapabilities.ListPageSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerCapabilities.ListPageSize(childComplexity), true
+	case "ServerCapabilities.multiStatus":
+		if e.ComplexityRoot.ServerCapabilities.MultiStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerCapabilities.MultiStatus(childComplexity), true
+
+	case "ServerInfo.capabilities":
+		if e.ComplexityRoot.ServerInfo.Capabilities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerInfo.Capabilities(childComplexity), true
+	case "ServerInfo.learntAt":
+		if e.ComplexityRoot.ServerInfo.LearntAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerInfo.LearntAt(childComplexity), true
+	case "ServerInfo.moduleVersion":
+		if e.ComplexityRoot.ServerInfo.ModuleVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerInfo.ModuleVersion(childComplexity), true
+	case "ServerInfo.modules":
+		if e.ComplexityRoot.ServerInfo.Modules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServerInfo.Modules(childComplexity), true
 
 	case "Source.type":
 		if e.ComplexityRoot.Source.Type == nil {
@@ -2314,7 +2475,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/conversation.graphqls" "schema/customer.graphqls" "schema/events.graphqls" "schema/mailbox.graphqls" "schema/operation.graphqls" "schema/scalars.graphqls" "schema/tag.graphqls" "schema/user.graphqls" "schema/webhook.graphqls"
+//go:embed "schema/conversation.graphqls" "schema/customer.graphqls" "schema/events.graphqls" "schema/mailbox.graphqls" "schema/operation.graphqls" "schema/scalars.graphqls" "schema/serverinfo.graphqls" "schema/tag.graphqls" "schema/user.graphqls" "schema/webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2332,6 +2493,7 @@ var sources = []*ast.Source{
 	{Name: "schema/mailbox.graphqls", Input: sourceData("schema/mailbox.graphqls"), BuiltIn: false},
 	{Name: "schema/operation.graphqls", Input: sourceData("schema/operation.graphqls"), BuiltIn: false},
 	{Name: "schema/scalars.graphqls", Input: sourceData("schema/scalars.graphqls"), BuiltIn: false},
+	{Name: "schema/serverinfo.graphqls", Input: sourceData("schema/serverinfo.graphqls"), BuiltIn: false},
 	{Name: "schema/tag.graphqls", Input: sourceData("schema/tag.graphqls"), BuiltIn: false},
 	{Name: "schema/user.graphqls", Input: sourceData("schema/user.graphqls"), BuiltIn: false},
 	{Name: "schema/webhook.graphqls", Input: sourceData("schema/webhook.graphqls"), BuiltIn: false},
@@ -2712,6 +2874,18 @@ func (ec *executionContext) childFields_DeleteWebhookPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type DeleteWebhookPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_FilterSupport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "filter":
+		return ec.fieldContext_FilterSupport_filter(ctx, field)
+	case "since":
+		return ec.fieldContext_FilterSupport_since(ctx, field)
+	case "support":
+		return ec.fieldContext_FilterSupport_support(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FilterSupport", field.Name)
+}
+
 func (ec *executionContext) childFields_Folder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2776,6 +2950,30 @@ func (ec *executionContext) childFields_MailboxEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MailboxEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ModuleStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "module":
+		return ec.fieldContext_ModuleStatus_module(ctx, field)
+	case "name":
+		return ec.fieldContext_ModuleStatus_name(ctx, field)
+	case "presence":
+		return ec.fieldContext_ModuleStatus_presence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModuleStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_ModuleVersionRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "atLeast":
+		return ec.fieldContext_ModuleVersionRange_atLeast(ctx, field)
+	case "atMost":
+		return ec.fieldContext_ModuleVersionRange_atMost(ctx, field)
+	case "text":
+		return ec.fieldContext_ModuleVersionRange_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModuleVersionRange", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -2802,6 +3000,38 @@ func (ec *executionContext) childFields_RateLimit(ctx context.Context, field gra
 		return ec.fieldContext_RateLimit_resetAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RateLimit", field.Name)
+}
+
+func (ec *executionContext) childFields_ServerCapabilities(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversationPageSize":
+		return ec.fieldContext_ServerCapabilities_conversationPageSize(ctx, field)
+	case "listPageSize":
+		return ec.fieldContext_ServerCapabilities_listPageSize(ctx, field)
+	case "multiStatus":
+		return ec.fieldContext_ServerCapabilities_multiStatus(ctx, field)
+	case "createdBodies":
+		return ec.fieldContext_ServerCapabilities_createdBodies(ctx, field)
+	case "colonDates":
+		return ec.fieldContext_ServerCapabilities_colonDates(ctx, field)
+	case "filters":
+		return ec.fieldContext_ServerCapabilities_filters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServerCapabilities", field.Name)
+}
+
+func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "moduleVersion":
+		return ec.fieldContext_ServerInfo_moduleVersion(ctx, field)
+	case "modules":
+		return ec.fieldContext_ServerInfo_modules(ctx, field)
+	case "capabilities":
+		return ec.fieldContext_ServerInfo_capabilities(ctx, field)
+	case "learntAt":
+		return ec.fieldContext_ServerInfo_learntAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4450,10 +4680,10 @@ func (ec *executionContext) _Conversation_tags(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
+			return ec.marshalOTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4482,10 +4712,10 @@ func (ec *executionContext) _Conversation_timelogs(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Timelog) graphql.Marshaler {
-			return ec.marshalNTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx, selections, v)
+			return ec.marshalOTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_timelogs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4514,10 +4744,10 @@ func (ec *executionContext) _Conversation_customFields(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
-			return ec.marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx, selections, v)
+			return ec.marshalOCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6225,21 +6455,21 @@ func (ec *executionContext) _Customer_customerFields(ctx context.Context, field 
 			return ec.fieldContext_Customer_customerFields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CustomerFields, nil
+			return obj.CustomerFields()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerFieldValue) graphql.Marshaler {
-			return ec.marshalNCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx, selections, v)
+			return ec.marshalOCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_customerFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerFieldValue(ctx, field)
@@ -6824,6 +7054,75 @@ func (ec *executionContext) fieldContext_DeleteWebhookPayload_userErrors(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _FilterSupport_filter(ctx context.Context, field graphql.CollectedField, obj *model.FilterSupport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilterSupport_filter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilterSupport_filter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilterSupport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FilterSupport_since(ctx context.Context, field graphql.CollectedField, obj *model.FilterSupport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilterSupport_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilterSupport_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilterSupport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FilterSupport_support(ctx context.Context, field graphql.CollectedField, obj *model.FilterSupport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilterSupport_support(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Support, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Support) graphql.Marshaler {
+			return ec.marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilterSupport_support(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilterSupport", field, false, false, errors.New("field of type Support does not have child fields"))
+}
+
 func (ec *executionContext) _Folder_id(ctx context.Context, field graphql.CollectedField, obj *model.Folder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7099,10 +7398,10 @@ func (ec *executionContext) _Mailbox_customFields(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomField) graphql.Marshaler {
-			return ec.marshalNCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx, selections, v)
+			return ec.marshalOCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mailbox_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7366,6 +7665,144 @@ func (ec *executionContext) fieldContext_MailboxEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ModuleStatus_module(ctx context.Context, field graphql.CollectedField, obj *model.ModuleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModuleStatus_module(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Module, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FreeScoutModule) graphql.Marshaler {
+			return ec.marshalNFreeScoutModule2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFreeScoutModule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModuleStatus_module(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModuleStatus", field, false, false, errors.New("field of type FreeScoutModule does not have child fields"))
+}
+
+func (ec *executionContext) _ModuleStatus_name(ctx context.Context, field graphql.CollectedField, obj *model.ModuleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModuleStatus_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModuleStatus_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModuleStatus", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ModuleStatus_presence(ctx context.Context, field graphql.CollectedField, obj *model.ModuleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModuleStatus_presence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Presence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Presence) graphql.Marshaler {
+			return ec.marshalNPresence2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐPresence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModuleStatus_presence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModuleStatus", field, false, false, errors.New("field of type Presence does not have child fields"))
+}
+
+func (ec *executionContext) _ModuleVersionRange_atLeast(ctx context.Context, field graphql.CollectedField, obj *model.ModuleVersionRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModuleVersionRange_atLeast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtLeast, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModuleVersionRange_atLeast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModuleVersionRange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ModuleVersionRange_atMost(ctx context.Context, field graphql.CollectedField, obj *model.ModuleVersionRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModuleVersionRange_atMost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtMost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModuleVersionRange_atMost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModuleVersionRange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ModuleVersionRange_text(ctx context.Context, field graphql.CollectedField, obj *model.ModuleVersionRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModuleVersionRange_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModuleVersionRange_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModuleVersionRange", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Mutation_createConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8328,6 +8765,38 @@ func (ec *executionContext) fieldContext_Query_rateLimit(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_serverInfo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serverInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ServerInfo(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServerInfo) graphql.Marshaler {
+			return ec.marshalNServerInfo2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐServerInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serverInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServerInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_tags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8342,10 +8811,10 @@ func (ec *executionContext) _Query_tags(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
-			return ec.marshalNTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx, selections, v)
+			return ec.marshalOTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_tags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8626,6 +9095,272 @@ func (ec *executionContext) _RateLimit_resetAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_RateLimit_resetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RateLimit", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _ServerCapabilities_conversationPageSize(ctx context.Context, field graphql.CollectedField, obj *model.ServerCapabilities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerCapabilities_conversationPageSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationPageSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Support) graphql.Marshaler {
+			return ec.marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerCapabilities_conversationPageSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerCapabilities", field, false, false, errors.New("field of type Support does not have child fields"))
+}
+
+func (ec *executionContext) _ServerCapabilities_listPageSize(ctx context.Context, field graphql.CollectedField, obj *model.ServerCapabilities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerCapabilities_listPageSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ListPageSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Support) graphql.Marshaler {
+			return ec.marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerCapabilities_listPageSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerCapabilities", field, false, false, errors.New("field of type Support does not have child fields"))
+}
+
+func (ec *executionContext) _ServerCapabilities_multiStatus(ctx context.Context, field graphql.CollectedField, obj *model.ServerCapabilities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerCapabilities_multiStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MultiStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Support) graphql.Marshaler {
+			return ec.marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerCapabilities_multiStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerCapabilities", field, false, false, errors.New("field of type Support does not have child fields"))
+}
+
+func (ec *executionContext) _ServerCapabilities_createdBodies(ctx context.Context, field graphql.CollectedField, obj *model.ServerCapabilities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerCapabilities_createdBodies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBodies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Support) graphql.Marshaler {
+			return ec.marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerCapabilities_createdBodies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerCapabilities", field, false, false, errors.New("field of type Support does not have child fields"))
+}
+
+func (ec *executionContext) _ServerCapabilities_colonDates(ctx context.Context, field graphql.CollectedField, obj *model.ServerCapabilities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerCapabilities_colonDates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ColonDates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Support) graphql.Marshaler {
+			return ec.marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerCapabilities_colonDates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerCapabilities", field, false, false, errors.New("field of type Support does not have child fields"))
+}
+
+func (ec *executionContext) _ServerCapabilities_filters(ctx context.Context, field graphql.CollectedField, obj *model.ServerCapabilities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerCapabilities_filters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FilterSupport) graphql.Marshaler {
+			return ec.marshalNFilterSupport2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFilterSupportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerCapabilities_filters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServerCapabilities",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FilterSupport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServerInfo_moduleVersion(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerInfo_moduleVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModuleVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ModuleVersionRange) graphql.Marshaler {
+			return ec.marshalNModuleVersionRange2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐModuleVersionRange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerInfo_moduleVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServerInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModuleVersionRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServerInfo_modules(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerInfo_modules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ModuleStatus) graphql.Marshaler {
+			return ec.marshalNModuleStatus2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐModuleStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerInfo_modules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServerInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModuleStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServerInfo_capabilities(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerInfo_capabilities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capabilities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServerCapabilities) graphql.Marshaler {
+			return ec.marshalNServerCapabilities2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐServerCapabilities(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServerInfo_capabilities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServerInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServerCapabilities(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServerInfo_learntAt(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServerInfo_learntAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LearntAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServerInfo_learntAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServerInfo", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _Source_type(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
@@ -12151,7 +12886,7 @@ func (ec *executionContext) unmarshalInputConversationThreadInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"type", "text", "customer", "userId", "cc", "bcc", "attachments"}
+	fieldsInOrder := [...]string{"type", "text", "customer", "userId", "state", "cc", "bcc", "attachments"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12186,6 +12921,13 @@ func (ec *executionContext) unmarshalInputConversationThreadInput(ctx context.Co
 				return it, err
 			}
 			it.UserID = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOThreadState2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐThreadState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
 		case "cc":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cc"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
@@ -12330,7 +13072,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"firstName", "lastName", "phone", "photoUrl", "jobTitle", "photoType", "address", "notes", "company", "emails", "phones", "socialProfiles", "websites", "idempotencyKey"}
+	fieldsInOrder := [...]string{"firstName", "lastName", "phone", "photoUrl", "jobTitle", "photoType", "address", "notes", "company", "email", "emails", "phones", "socialProfiles", "websites", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12400,6 +13142,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.Company = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
 		case "emails":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emails"))
 			data, err := ec.unmarshalOContactEntryInput2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐContactEntryInputᚄ(ctx, v)
@@ -12451,7 +13200,7 @@ func (ec *executionContext) unmarshalInputCreateThreadInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"conversationId", "type", "text", "customer", "userId", "imported", "status", "state", "cc", "bcc", "createdAt", "attachments", "idempotencyKey"}
+	fieldsInOrder := [...]string{"conversationId", "type", "text", "customer", "userId", "imported", "status", "state", "to", "cc", "bcc", "createdAt", "attachments", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12514,6 +13263,13 @@ func (ec *executionContext) unmarshalInputCreateThreadInput(ctx context.Context,
 				return it, err
 			}
 			it.State = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
 		case "cc":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cc"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
@@ -13735,12 +14491,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 			}
 		case "tags":
 			out.Values[i] = ec._Conversation_tags(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timelogs":
 			out.Values[i] = ec._Conversation_timelogs(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customFields":
@@ -13753,7 +14509,7 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Conversation_customFields(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -14593,7 +15349,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "customerFields":
 			out.Values[i] = ec._Customer_customerFields(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "conversations":
@@ -15019,6 +15775,54 @@ func (ec *executionContext) _DeleteWebhookPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var filterSupportImplementors = []string{"FilterSupport"}
+
+func (ec *executionContext) _FilterSupport(ctx context.Context, sel ast.SelectionSet, obj *model.FilterSupport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, filterSupportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FilterSupport")
+		case "filter":
+			out.Values[i] = ec._FilterSupport_filter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._FilterSupport_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "support":
+			out.Values[i] = ec._FilterSupport_support(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var folderImplementors = []string{"Folder"}
 
 func (ec *executionContext) _Folder(ctx context.Context, sel ast.SelectionSet, obj *model.Folder) graphql.Marshaler {
@@ -15162,7 +15966,7 @@ func (ec *executionContext) _Mailbox(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Mailbox_customFields(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -15359,6 +16163,102 @@ func (ec *executionContext) _MailboxEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._MailboxEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var moduleStatusImplementors = []string{"ModuleStatus"}
+
+func (ec *executionContext) _ModuleStatus(ctx context.Context, sel ast.SelectionSet, obj *model.ModuleStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moduleStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModuleStatus")
+		case "module":
+			out.Values[i] = ec._ModuleStatus_module(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ModuleStatus_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "presence":
+			out.Values[i] = ec._ModuleStatus_presence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var moduleVersionRangeImplementors = []string{"ModuleVersionRange"}
+
+func (ec *executionContext) _ModuleVersionRange(ctx context.Context, sel ast.SelectionSet, obj *model.ModuleVersionRange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moduleVersionRangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModuleVersionRange")
+		case "atLeast":
+			out.Values[i] = ec._ModuleVersionRange_atLeast(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "atMost":
+			out.Values[i] = ec._ModuleVersionRange_atMost(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ModuleVersionRange_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15742,6 +16642,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "serverInfo":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_serverInfo(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "tags":
 			field := field
 
@@ -15752,7 +16674,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_tags(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -15873,6 +16795,122 @@ func (ec *executionContext) _RateLimit(ctx context.Context, sel ast.SelectionSet
 		case "resetAt":
 			out.Values[i] = ec._RateLimit_resetAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serverCapabilitiesImplementors = []string{"ServerCapabilities"}
+
+func (ec *executionContext) _ServerCapabilities(ctx context.Context, sel ast.SelectionSet, obj *model.ServerCapabilities) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serverCapabilitiesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServerCapabilities")
+		case "conversationPageSize":
+			out.Values[i] = ec._ServerCapabilities_conversationPageSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "listPageSize":
+			out.Values[i] = ec._ServerCapabilities_listPageSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "multiStatus":
+			out.Values[i] = ec._ServerCapabilities_multiStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBodies":
+			out.Values[i] = ec._ServerCapabilities_createdBodies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "colonDates":
+			out.Values[i] = ec._ServerCapabilities_colonDates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filters":
+			out.Values[i] = ec._ServerCapabilities_filters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serverInfoImplementors = []string{"ServerInfo"}
+
+func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ServerInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serverInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServerInfo")
+		case "moduleVersion":
+			out.Values[i] = ec._ServerInfo_moduleVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modules":
+			out.Values[i] = ec._ServerInfo_modules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capabilities":
+			out.Values[i] = ec._ServerInfo_capabilities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "learntAt":
+			out.Values[i] = ec._ServerInfo_learntAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -17649,22 +18687,6 @@ func (ec *executionContext) marshalNCreateWebhookPayload2ᚖgithubᚗcomᚋscout
 	return ec._CreateWebhookPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomField) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx context.Context, sel ast.SelectionSet, v *model.CustomField) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -17728,22 +18750,6 @@ func (ec *executionContext) unmarshalNCustomFieldType2githubᚗcomᚋscoutgraph�
 
 func (ec *executionContext) marshalNCustomFieldType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldType(ctx context.Context, sel ast.SelectionSet, v model.CustomFieldType) graphql.Marshaler {
 	return v
-}
-
-func (ec *executionContext) marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValue(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNCustomFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValue(ctx context.Context, sel ast.SelectionSet, v *model.CustomFieldValue) graphql.Marshaler {
@@ -17857,22 +18863,6 @@ func (ec *executionContext) unmarshalNCustomerFieldInput2ᚖgithubᚗcomᚋscout
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerFieldValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomerFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValue(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNCustomerFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValue(ctx context.Context, sel ast.SelectionSet, v *model.CustomerFieldValue) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -17959,6 +18949,32 @@ func (ec *executionContext) marshalNDeleteWebhookPayload2ᚖgithubᚗcomᚋscout
 	return ec._DeleteWebhookPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFilterSupport2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFilterSupportᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FilterSupport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFilterSupport2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFilterSupport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFilterSupport2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFilterSupport(ctx context.Context, sel ast.SelectionSet, v *model.FilterSupport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FilterSupport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFolder2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFolderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Folder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17992,6 +19008,16 @@ func (ec *executionContext) unmarshalNFolderType2githubᚗcomᚋscoutgraphᚋsco
 }
 
 func (ec *executionContext) marshalNFolderType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFolderType(ctx context.Context, sel ast.SelectionSet, v model.FolderType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFreeScoutModule2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFreeScoutModule(ctx context.Context, v any) (model.FreeScoutModule, error) {
+	var res model.FreeScoutModule
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFreeScoutModule2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐFreeScoutModule(ctx context.Context, sel ast.SelectionSet, v model.FreeScoutModule) graphql.Marshaler {
 	return v
 }
 
@@ -18089,6 +19115,42 @@ func (ec *executionContext) marshalNMailboxEdge2ᚖgithubᚗcomᚋscoutgraphᚋs
 	return ec._MailboxEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNModuleStatus2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐModuleStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ModuleStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModuleStatus2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐModuleStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNModuleStatus2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐModuleStatus(ctx context.Context, sel ast.SelectionSet, v *model.ModuleStatus) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ModuleStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModuleVersionRange2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐModuleVersionRange(ctx context.Context, sel ast.SelectionSet, v *model.ModuleVersionRange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ModuleVersionRange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
 	var res model.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -18107,6 +19169,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋscoutgraphᚋscou
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPresence2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐPresence(ctx context.Context, v any) (model.Presence, error) {
+	var res model.Presence
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPresence2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐPresence(ctx context.Context, sel ast.SelectionSet, v model.Presence) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNRateLimit2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐRateLimit(ctx context.Context, sel ast.SelectionSet, v *model.RateLimit) graphql.Marshaler {
@@ -18132,6 +19204,26 @@ func (ec *executionContext) unmarshalNScope2githubᚗcomᚋscoutgraphᚋscoutgra
 
 func (ec *executionContext) marshalNScope2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐScope(ctx context.Context, sel ast.SelectionSet, v model.Scope) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNServerCapabilities2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐServerCapabilities(ctx context.Context, sel ast.SelectionSet, v *model.ServerCapabilities) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServerCapabilities(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServerInfo2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐServerInfo(ctx context.Context, sel ast.SelectionSet, v *model.ServerInfo) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServerInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -18179,6 +19271,16 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx context.Context, v any) (model.Support, error) {
+	var res model.Support
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSupport2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐSupport(ctx context.Context, sel ast.SelectionSet, v model.Support) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18203,16 +19305,6 @@ func (ec *executionContext) marshalNTag2ᚖgithubᚗcomᚋscoutgraphᚋscoutgrap
 		return graphql.Null
 	}
 	return ec._Tag(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx context.Context, sel ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._TagConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTagEdge2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TagEdge) graphql.Marshaler {
@@ -18295,22 +19387,6 @@ func (ec *executionContext) unmarshalNThreadType2githubᚗcomᚋscoutgraphᚋsco
 
 func (ec *executionContext) marshalNThreadType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐThreadType(ctx context.Context, sel ast.SelectionSet, v model.ThreadType) graphql.Marshaler {
 	return v
-}
-
-func (ec *executionContext) marshalNTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Timelog) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTimelog2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelog(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNTimelog2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelog(ctx context.Context, sel ast.SelectionSet, v *model.Timelog) graphql.Marshaler {
@@ -18903,6 +19979,25 @@ func (ec *executionContext) marshalOConversationType2ᚖgithubᚗcomᚋscoutgrap
 	return v
 }
 
+func (ec *executionContext) marshalOCustomField2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomField) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCustomField2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomField(ctx context.Context, sel ast.SelectionSet, v *model.CustomField) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18925,6 +20020,25 @@ func (ec *executionContext) unmarshalOCustomFieldInput2ᚕᚖgithubᚗcomᚋscou
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomFieldValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *model.Customer) graphql.Marshaler {
@@ -18967,6 +20081,25 @@ func (ec *executionContext) marshalOCustomerEventType2ᚕgithubᚗcomᚋscoutgra
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerEventType2githubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerEventType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCustomerFieldValue2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerFieldValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerFieldValue2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐCustomerFieldValue(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19191,6 +20324,32 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOTag2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTag2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTagConnection2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTagConnection(ctx context.Context, sel ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TagConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOThread2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐThread(ctx context.Context, sel ast.SelectionSet, v *model.Thread) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19219,6 +20378,25 @@ func (ec *executionContext) marshalOThreadState2ᚖgithubᚗcomᚋscoutgraphᚋs
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOTimelog2ᚕᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelogᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Timelog) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelog2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐTimelog(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋscoutgraphᚋscoutgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

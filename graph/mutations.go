@@ -109,6 +109,9 @@ func (m mutation) inputPath(p string) []string {
 // the input (400, 404, 409, and the session's own not-found answers about
 // input fields); any other error is returned.
 func (m mutation) userErrors(err error) ([]*model.UserError, error) {
+	if errors.Is(err, upstream.ErrModuleMissing) || errcode.Of(err) == errcode.ModuleUnavailable {
+		return nil, err // not about the input: MODULE_UNAVAILABLE, at the edge
+	}
 	var ie *errcode.InputError
 	if errors.As(err, &ie) {
 		return []*model.UserError{{Field: ie.Field, Message: ie.Message, Code: string(ie.Code)}}, nil

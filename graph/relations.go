@@ -159,14 +159,30 @@ func embeddedList[W, T any](rr *relationReader, c *model.Conversation, embed str
 		fill(c.Raw)
 		return
 	}
+	module, optional := embedModules[embed]
+	if optional && rr.s.Install().Module(module) == upstream.Unsupported {
+		// FreeScout answered without the embed because it lacks the module
+		// (an answer with the embed would have shown it is there again).
+		rel.Set(nil, moduleUnavailable(module, "a conversation's "+embed+" need it"))
+		return
+	}
 	rr.wg.Go(func() {
 		full, err := rr.s.Conversation(rr.ctx, c.Raw.ID, []string{embed})
-		if err != nil {
+		switch {
+		case err != nil:
 			rel.Set(nil, err)
-			return
+		case of(full) == nil && optional:
+			rel.Set(nil, moduleUnavailable(module, "a conversation's "+embed+" need it"))
+		default:
+			fill(full)
 		}
-		fill(full)
 	})
+}
+
+// embedModules are the embeds an optional FreeScout module adds.
+var embedModules = map[string]upstream.Module{
+	upstream.EmbedTags:     upstream.ModuleTags,
+	upstream.EmbedTimelogs: upstream.ModuleTimeTracking,
 }
 
 func (rr *relationReader) thread(n *threadNeeds, t *model.Thread) {

@@ -64,6 +64,9 @@ type Reads interface {
 	Folders(ctx context.Context, mailboxID int) ([]upstream.Folder, error)
 	// Tags returns a window of the tags, or of one conversation's.
 	Tags(ctx context.Context, conversationID, offset, limit int) (paging.Page[upstream.Tag], error)
+	// Install is what the gateway has learnt about the FreeScout install
+	// from its answers, shared by every session of the gateway.
+	Install() *upstream.Install
 	// PrefetchUsers, PrefetchMailboxes and PrefetchCustomFields start
 	// loading what the operation will need, without waiting for it.
 	PrefetchUsers(ctx context.Context)
@@ -71,8 +74,9 @@ type Reads interface {
 	PrefetchCustomFields(ctx context.Context, mailboxIDs []int)
 }
 
-// Writes are the session's writes. Each reads the object back fresh, with
-// embed where it is a conversation. A create's id is set whenever the write
+// Writes are the session's writes. Each returns the object as it now
+// stands, with embed where it is a conversation: read back fresh, or for a
+// create FreeScout's answer to it when that holds it all. A create's id is set whenever the write
 // landed, even when err reports that reading the object back failed
 // (errcode.Landed); a create happens at most once per idempotency key (""
 // for none), and one whose answer was lost is looked for in FreeScout
@@ -89,15 +93,18 @@ type Writes interface {
 	// nothing is written.
 	UpdateConversationCustomFields(ctx context.Context, id int, in []customfields.Input, embed []string) (*upstream.Conversation, []customfields.Problem, error)
 	UpdateConversationTags(ctx context.Context, id int, tags []string, embed []string) (*upstream.Conversation, error)
-	// CreateThread returns the new thread's id and its conversation, read
-	// back with its threads.
-	CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string, idempotencyKey string) (int, *upstream.Conversation, error)
+	// CreateThread returns the new thread's id and the thread, and with
+	// withConversation its conversation, read back with embed and its
+	// threads (nil without).
+	CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string, withConversation bool, idempotencyKey string) (int, *upstream.Thread, *upstream.Conversation, error)
 	CreateCustomer(ctx context.Context, in *upstream.NewCustomer, idempotencyKey string) (int, *upstream.Customer, error)
 	UpdateCustomer(ctx context.Context, id int, in *upstream.CustomerUpdate) (*upstream.Customer, error)
 	UpdateCustomerFields(ctx context.Context, id int, fields []upstream.CustomerFieldWrite) (*upstream.Customer, error)
 	CreateUser(ctx context.Context, in *upstream.NewUser, idempotencyKey string) (int, *upstream.User, error)
 	DeleteUser(ctx context.Context, id int, in *upstream.UserDelete) error
-	CreateWebhook(ctx context.Context, in *upstream.NewWebhook, idempotencyKey string) (int, error)
+	// CreateWebhook returns the new webhook's id and, when FreeScout's
+	// answer holds it, the webhook as FreeScout keeps it (nil otherwise).
+	CreateWebhook(ctx context.Context, in *upstream.NewWebhook, idempotencyKey string) (int, *upstream.Webhook, error)
 	DeleteWebhook(ctx context.Context, id int) error
 }
 

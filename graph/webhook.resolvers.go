@@ -28,9 +28,12 @@ func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.Create
 		events = append(events, webhookEventWire(e))
 	}
 	hook, uerrs, err := mutate(&ids, mutation{}, func() (*model.Webhook, error) {
-		newID, err := session(ctx).CreateWebhook(ctx, &upstream.NewWebhook{URL: input.URL, Events: events}, deref(input.IdempotencyKey))
+		newID, made, err := session(ctx).CreateWebhook(ctx, &upstream.NewWebhook{URL: input.URL, Events: events}, deref(input.IdempotencyKey))
 		if err != nil {
 			return nil, err
+		}
+		if made != nil {
+			return toWebhook(made), nil
 		}
 		// FreeScout has no way to read one webhook back; it stands as written.
 		return &model.Webhook{ID: id(newID), URL: input.URL, Events: input.Events}, nil

@@ -74,11 +74,22 @@ type Fetcher[T any] func(ctx context.Context, page, size int) ([]T, upstream.Pag
 // the pages it actually serves are used to fetch what is still missing.
 // limit 0 still makes one small call, for the total.
 func Window[T any](ctx context.Context, offset, limit int, fetch Fetcher[T]) ([]T, int, error) {
+	return WindowSized(ctx, offset, limit, 0, fetch)
+}
+
+// WindowSized is Window for a list known to be served in pages of served
+// items whatever page size is asked for (an older API module ignores
+// pageSize and serves 50): it asks for pages of that size from the start,
+// instead of learning it from a first answer. served 0 is Window.
+func WindowSized[T any](ctx context.Context, offset, limit, served int, fetch Fetcher[T]) ([]T, int, error) {
 	if limit == 0 {
 		_, p, err := fetch(ctx, 1, 1)
 		return []T{}, p.TotalElements, err
 	}
-	size := coveringSize(offset, limit)
+	size := served
+	if size <= 0 {
+		size = coveringSize(offset, limit)
+	}
 	if size == 0 {
 		size = limit
 	}

@@ -133,3 +133,28 @@ func TestWindowError(t *testing.T) {
 		t.Fatalf("err = %v, want boom", err)
 	}
 }
+
+// TestWindowSized: told the page size an old module serves, the window takes the pages of
+// that size at once (one call where Window needs two), and still visits every item once.
+func TestWindowSized(t *testing.T) {
+	tests := []struct {
+		offset, limit int
+		calls         int32
+	}{
+		{0, 20, 1}, {45, 10, 2}, {60, 30, 1}, {0, 100, 2}, {200, 40, 1}, {230, 50, 2},
+	}
+	for _, tt := range tests {
+		f := &fakeList{n: 240, fixedSize: 50}
+		items, total, err := WindowSized(t.Context(), tt.offset, tt.limit, 50, f.fetch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.calls.Load(); got != tt.calls {
+			t.Errorf("WindowSized(%d, %d) made %d calls, want %d", tt.offset, tt.limit, got, tt.calls)
+		}
+		want := min(tt.limit, 240-tt.offset)
+		if total != 240 || len(items) != want || items[0] != tt.offset {
+			t.Errorf("WindowSized(%d, %d) = %v (total %d)", tt.offset, tt.limit, items, total)
+		}
+	}
+}

@@ -32,6 +32,12 @@ import (
 //
 // The searches look for the object made since the attempt started, less
 // landedSkew for clocks that differ between the gateway and FreeScout.
+//
+// A create FreeScout answered with success but without saying which id the
+// new object has (upstream.ErrCreatedWithoutID) is searched for the same
+// way. When the search finds nothing, the create is reported as having
+// landed (errcode.Landed: do not repeat it) and its key, if it has one, is
+// kept as unresolved: a repeat searches again instead of writing again.
 
 const (
 	// idemTTL is how long a create's idempotency key is remembered.
@@ -49,7 +55,8 @@ const (
 // idemRecord is what the cache holds for an idempotency key.
 type idemRecord struct {
 	Done    bool      `json:"done"`
-	ID      int       `json:"id,omitempty"`
+	ID      int       `json:"id,omitempty"` // 0 when Done: the create landed, its id unknown
+	Lost    bool      `json:"lost,omitempty"`
 	Input   string    `json:"input"` // hash of the create's input
 	Started time.Time `json:"started"`
 }
@@ -88,14 +95,30 @@ func (s *Session) create(ctx context.Context, c creation) (int, error) {
 			id, err = found, nil
 		}
 	}
+	lost := err != nil && errors.Is(err, upstream.ErrCreatedWithoutID)
+	if lost {
+		err = unresolved(c.kind, err)
+	}
 	if key != "" {
-		if err == nil {
+		switch {
+		case err == nil:
 			s.record(ctx, key, idemRecord{Done: true, ID: id, Input: inputHash(c.input), Started: started})
-		} else {
+		case lost:
+			s.record(ctx, key, idemRecord{Done: true, Lost: true, Input: inputHash(c.input), Started: started})
+		default:
 			s.f.opts.Store.Invalidate(ctx, key) // nothing landed: the key may be used again
 		}
 	}
 	return id, err
+}
+
+// unresolved is the error of a create FreeScout said it made, without
+// saying its id, and that the search did not find: it landed, as far as the
+// gateway can tell, and must not be repeated as if it had not.
+func unresolved(kind string, err error) error {
+	return errcode.AfterWrite(errcode.Wrap(errcode.UpstreamUnavailable, fmt.Sprintf(
+		"freescout answered that it created the %s but not with which id, and the gateway did not find it; "+
+			"it may exist: look for it in freescout before creating it again", kind), err).With("landed", true))
 }
 
 // claim takes the idempotency key for this create, or answers from the
@@ -121,6 +144,14 @@ func (s *Session) claim(ctx context.Context, key string, c creation, started tim
 	case theirs.Input != mine.Input:
 		return 0, false, &errcode.InputError{Code: errcode.Conflict, Field: []string{"idempotencyKey"},
 			Message: "this idempotencyKey was used for a create with another input; use a new key for a new create"}
+	case theirs.Done && theirs.Lost:
+		// Landed with an unknown id: look again, never write again.
+		found, ok, err := c.landed(ctx, theirs.Started.Add(-landedSkew))
+		if err != nil || !ok {
+			return 0, false, unresolved(c.kind, errors.Join(upstream.ErrCreatedWithoutID, err))
+		}
+		s.record(ctx, key, idemRecord{Done: true, ID: found, Input: mine.Input, Started: theirs.Started})
+		return found, true, nil
 	case theirs.Done:
 		return theirs.ID, true, nil
 	case time.Since(theirs.Started) < pendingFor:
@@ -175,7 +206,7 @@ func answerLost(ctx context.Context, err error) bool {
 	if errors.Is(err, upstream.ErrRateLimited) {
 		return false
 	}
-	return errors.Is(err, upstream.ErrUnavailable) || ctx.Err() != nil
+	return errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrCreatedWithoutID) || ctx.Err() != nil
 }
 
 func inputHash(in any) string {

@@ -136,9 +136,9 @@ type listed struct {
 	Page  upstream.Page           `json:"page"`
 }
 
-// listConversations is FreeScout's conversation list call, through the
-// conversation cache when it is on.
-func (s *Session) listConversations(ctx context.Context, opts *upstream.ConversationListOptions) ([]upstream.Conversation, upstream.Page, error) {
+// cachedList is FreeScout's conversation list call, through the
+// conversation cache when it is on (listConversations checks its answers).
+func (s *Session) cachedList(ctx context.Context, opts *upstream.ConversationListOptions) ([]upstream.Conversation, upstream.Page, error) {
 	gen := s.generation(ctx)
 	if gen == "" {
 		return s.client.Conversations.List(ctx, opts)

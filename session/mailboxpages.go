@@ -239,7 +239,7 @@ func (s *Session) combined(ctx context.Context, filter string, limit int, keys [
 func (s *Session) singleMailboxPage(ctx context.Context, k mailboxPageKey) *dataloader.Result[*mailboxPage] {
 	opts := s.filterOpts(k.Filter)
 	opts.MailboxIDs = []int{k.MailboxID}
-	items, total, err := paging.Window(ctx, k.Offset, k.Limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
+	items, total, err := paging.WindowSized(ctx, k.Offset, k.Limit, s.servedPageSize(true), func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
 		o := opts
 		o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
 		return s.listConversations(ctx, &o)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,15 +33,23 @@ func (s *Session) Conversations(ctx context.Context, opts upstream.ConversationL
 	if !visible {
 		return paging.Page[upstream.Conversation]{Items: []upstream.Conversation{}}, nil
 	}
+	asked := opts
+	if p, done, err := s.conversationsLocally(ctx, &opts, offset, limit); done {
+		return p, err // filters the install ignores, applied here (capabilities.go)
+	}
 	opts.ListOptions = upstream.ListOptions{}
 	key := "conversations?" + opts.Values().Encode() + window(offset, limit)
-	return listOnce(ctx, s, key, func(ctx context.Context) (paging.Page[upstream.Conversation], error) {
-		return windowPage(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
+	p, err := listOnce(ctx, s, key, func(ctx context.Context) (paging.Page[upstream.Conversation], error) {
+		return windowPage(ctx, offset, limit, s.servedPageSize(true), func(ctx context.Context, page, size int) ([]upstream.Conversation, upstream.Page, error) {
 			o := opts
 			o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
 			return s.listConversations(ctx, &o)
 		})
 	})
+	if errors.Is(err, errFilterIgnored) {
+		return s.Conversations(ctx, asked, offset, limit) // it is now known to ignore the filter
+	}
+	return p, err
 }
 
 // MailboxConversations returns a window of one mailbox's conversations
@@ -53,7 +62,15 @@ func (s *Session) MailboxConversations(ctx context.Context, mailboxID int, sibli
 	if err := s.visibleMailbox(mailboxID); err != nil {
 		return paging.Page[upstream.Conversation]{}, err
 	}
+	asked := opts
+	opts.MailboxIDs = []int{mailboxID}
+	if p, done, err := s.conversationsLocally(ctx, &opts, offset, limit); done {
+		return p, err // filters the install ignores, applied here (capabilities.go)
+	}
 	p, err := s.mailboxConversations(ctx, mailboxID, siblings, opts, offset, limit, needTotal)
+	if errors.Is(err, errFilterIgnored) {
+		return s.MailboxConversations(ctx, mailboxID, siblings, asked, offset, limit, needTotal)
+	}
 	if err != nil {
 		return paging.Page[upstream.Conversation]{}, err
 	}
@@ -72,7 +89,7 @@ func (s *Session) Customers(ctx context.Context, opts upstream.CustomerListOptio
 	opts.ListOptions = upstream.ListOptions{}
 	key := "customers?" + opts.Values().Encode() + window(offset, limit)
 	p, err := listOnce(ctx, s, key, func(ctx context.Context) (paging.Page[upstream.Customer], error) {
-		return windowPage(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Customer, upstream.Page, error) {
+		return windowPage(ctx, offset, limit, s.servedPageSize(false), func(ctx context.Context, page, size int) ([]upstream.Customer, upstream.Page, error) {
 			o := opts
 			o.ListOptions = upstream.ListOptions{Page: page, PageSize: size}
 			return s.client.Customers.List(ctx, &o)
@@ -122,7 +139,7 @@ func (s *Session) Users(ctx context.Context) ([]upstream.User, error) {
 func (s *Session) UsersByEmail(ctx context.Context, email string, offset, limit int) (paging.Page[upstream.User], error) {
 	key := "users?email=" + email + window(offset, limit)
 	return listOnce(ctx, s, key, func(ctx context.Context) (paging.Page[upstream.User], error) {
-		return windowPage(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.User, upstream.Page, error) {
+		return windowPage(ctx, offset, limit, s.servedPageSize(false), func(ctx context.Context, page, size int) ([]upstream.User, upstream.Page, error) {
 			return s.client.Users.List(ctx, &upstream.UserListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: size}, Email: email})
 		})
 	})
@@ -191,7 +208,7 @@ func (s *Session) Tags(ctx context.Context, conversationID, offset, limit int) (
 	}
 	key := "tags?conversationId=" + strconv.Itoa(conversationID) + window(offset, limit)
 	return listOnce(ctx, s, key, func(ctx context.Context) (paging.Page[upstream.Tag], error) {
-		return windowPage(ctx, offset, limit, func(ctx context.Context, page, size int) ([]upstream.Tag, upstream.Page, error) {
+		return windowPage(ctx, offset, limit, s.servedPageSize(false), func(ctx context.Context, page, size int) ([]upstream.Tag, upstream.Page, error) {
 			return s.client.Tags.List(ctx, &upstream.TagListOptions{ListOptions: upstream.ListOptions{Page: page, PageSize: size}, ConversationID: conversationID})
 		})
 	})
@@ -268,9 +285,10 @@ func window(offset, limit int) string {
 }
 
 // windowPage fetches the window [offset, offset+limit) of a list with
-// paging.Window.
-func windowPage[T any](ctx context.Context, offset, limit int, fetch paging.Fetcher[T]) (paging.Page[T], error) {
-	items, total, err := paging.Window(ctx, offset, limit, fetch)
+// paging.WindowSized: served is the page size the install is known to serve
+// whatever is asked, or 0.
+func windowPage[T any](ctx context.Context, offset, limit, served int, fetch paging.Fetcher[T]) (paging.Page[T], error) {
+	items, total, err := paging.WindowSized(ctx, offset, limit, served, fetch)
 	if err != nil {
 		return paging.Page[T]{}, err
 	}

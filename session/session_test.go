@@ -304,9 +304,11 @@ func TestWritesDropWhatTheyMakeStale(t *testing.T) {
 }
 
 // TestReadBackFailureIsMarkedLanded: a write that landed but could not be
-// read back says so (errcode.Landed), and a create still gives the new id.
+// read back (its answer held no customer to use instead) says so
+// (errcode.Landed), and a create still gives the new id.
 func TestReadBackFailureIsMarkedLanded(t *testing.T) {
 	e := newEnv(t, session.Options{})
+	e.emu.InjectFault("POST /api/customers", emulator.Fault{Land: true, Relay: true, Body: "{}"})
 	e.emu.InjectFault("GET /api/customers/{id}", emulator.Fault{Status: 503})
 	id, c, err := e.session(t, nil).CreateCustomer(t.Context(), &upstream.NewCustomer{FirstName: "Landed", Emails: []upstream.EntryInput{{Value: "landed@example.org"}}}, "")
 	if !errors.Is(err, errcode.Landed) || id == 0 || c != nil {

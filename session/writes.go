@@ -12,8 +12,11 @@ import (
 
 // Writes. Each sends one write to FreeScout (never retried: a duplicate
 // conversation is worse than an error), drops from the shared cache what the
-// write makes stale, and reads the object back fresh, straight from
-// FreeScout, with what the mutation's payload needs (embed).
+// write makes stale, and returns the object as it now stands: for a create,
+// FreeScout's answer to it when that holds what the mutation's payload needs
+// (current modules answer 201 with the object, as a read renders it: one
+// call fewer), else, as after every other write, read back fresh, straight
+// from FreeScout, with what the payload needs (embed).
 //
 // A write reports the objects it names that the caller may not see (a
 // conversation, or a mailbox, of another mailbox) as NOT_FOUND errors whose
@@ -24,15 +27,22 @@ import (
 // cached under their namespaces live out their DirectoryTTL.
 
 // CreateConversation creates a conversation, once per idempotency key (""
-// for none; see idempotency.go), and reads it back with embed. id is the new
-// conversation's id whenever the write landed, even when err reports that
-// reading it back failed.
+// for none; see idempotency.go), and returns it with embed: as FreeScout's
+// answer to the create shows it when that holds every embed (current modules
+// answer with the conversation and its threads), else read back. id is the
+// new conversation's id whenever the write landed, even when err reports
+// that reading it back failed.
 func (s *Session) CreateConversation(ctx context.Context, in *upstream.NewConversation, embed []string, key string) (id int, c *upstream.Conversation, err error) {
 	if !s.caller.SeesMailbox(in.MailboxID) {
 		return 0, nil, notFoundAt("mailbox", in.MailboxID, "mailboxId")
 	}
+	var made *upstream.Conversation
 	id, err = s.create(ctx, creation{kind: "conversation", key: key, input: in, landed: s.conversationLanded(in),
-		write: func(ctx context.Context) (int, error) { return s.client.Conversations.Create(ctx, in) }})
+		write: func(ctx context.Context) (int, error) {
+			id, c, err := s.client.Conversations.Create(ctx, in)
+			made = c
+			return id, err
+		}})
 	if err != nil {
 		if len(in.CustomFields) > 0 && errors.Is(err, upstream.ErrBadRequest) {
 			// FreeScout disagrees with the cached definitions: drop them.
@@ -40,8 +50,34 @@ func (s *Session) CreateConversation(ctx context.Context, in *upstream.NewConver
 		}
 		return 0, nil, err
 	}
+	if made != nil && holds(made, embed) {
+		s.forgetConversations(ctx)
+		return id, made, nil
+	}
 	c, err = s.readConversation(ctx, id, embed)
 	return id, c, err
+}
+
+// holds reports whether c, as FreeScout answered a create, embeds
+// everything embed asks for.
+func holds(c *upstream.Conversation, embed []string) bool {
+	for _, e := range embed {
+		switch e {
+		case upstream.EmbedThreads:
+			if c.Embedded.Threads == nil {
+				return false
+			}
+		case upstream.EmbedTags:
+			if c.Embedded.Tags == nil {
+				return false
+			}
+		case upstream.EmbedTimelogs:
+			if c.Embedded.Timelogs == nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // UpdateConversation changes a conversation and reads it back with embed.
@@ -105,38 +141,66 @@ func (s *Session) UpdateConversationTags(ctx context.Context, id int, tags []str
 }
 
 // CreateThread adds a thread to a conversation, once per idempotency key,
-// and reads the conversation back with embed and its threads. threadID is
-// the new thread's id whenever the write landed, even when err reports that
-// reading it back failed.
-func (s *Session) CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string, key string) (threadID int, c *upstream.Conversation, err error) {
+// and returns the new thread's id and the thread. With withConversation it
+// also reads the conversation back, with embed and its threads, and the
+// thread is the one among them; without, the thread is FreeScout's answer
+// to the create when it holds it (current modules), else it is read back
+// with the conversation all the same. threadID is set whenever the write
+// landed, even when err reports that reading back failed.
+func (s *Session) CreateThread(ctx context.Context, conversationID int, in *upstream.NewThread, embed []string, withConversation bool, key string) (threadID int, t *upstream.Thread, c *upstream.Conversation, err error) {
 	if err := s.checkConversation(ctx, conversationID, "conversationId"); err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
+	var made *upstream.Thread
 	threadID, err = s.create(ctx, creation{kind: "thread", key: key, input: struct {
 		Conversation int
 		Thread       *upstream.NewThread
 	}{conversationID, in}, landed: s.threadLanded(conversationID, in),
 		write: func(ctx context.Context) (int, error) {
-			return s.client.Conversations.CreateThread(ctx, conversationID, in)
+			id, t, err := s.client.Conversations.CreateThread(ctx, conversationID, in)
+			made = t
+			return id, err
 		}})
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
+	}
+	if made != nil && !withConversation {
+		s.forgetConversations(ctx)
+		return threadID, made, nil, nil
 	}
 	if !slices.Contains(embed, upstream.EmbedThreads) {
 		embed = append(slices.Clone(embed), upstream.EmbedThreads)
 	}
 	c, err = s.readConversation(ctx, conversationID, embed)
-	return threadID, c, err
+	if err != nil {
+		return threadID, nil, nil, err
+	}
+	for i := range c.Embedded.Threads {
+		if c.Embedded.Threads[i].ID == threadID {
+			return threadID, &c.Embedded.Threads[i], c, nil
+		}
+	}
+	return threadID, made, c, nil
 }
 
-// CreateCustomer creates a customer, once per idempotency key, and reads it
-// back. id is the new customer's id whenever the write landed, even when err
-// reports that reading it back failed.
+// CreateCustomer creates a customer, once per idempotency key, and returns
+// it: FreeScout's answer to the create when it holds the customer (current
+// modules), else read back. id is the new customer's id whenever the write
+// landed, even when err reports that reading it back failed.
 func (s *Session) CreateCustomer(ctx context.Context, in *upstream.NewCustomer, key string) (id int, c *upstream.Customer, err error) {
+	var made *upstream.Customer
 	id, err = s.create(ctx, creation{kind: "customer", key: key, input: in, landed: s.customerLanded(in),
-		write: func(ctx context.Context) (int, error) { return s.client.Customers.Create(ctx, in) }})
+		write: func(ctx context.Context) (int, error) {
+			id, c, err := s.client.Customers.Create(ctx, in)
+			made = c
+			return id, err
+		}})
 	if err != nil {
 		return 0, nil, err
+	}
+	if made != nil {
+		s.forgetCustomer(ctx, id)
+		return id, made, nil
 	}
 	c, err = s.readCustomer(ctx, id)
 	return id, c, err
@@ -159,16 +223,25 @@ func (s *Session) UpdateCustomerFields(ctx context.Context, id int, fields []ups
 	return s.readCustomer(ctx, id)
 }
 
-// CreateUser creates a user, once per idempotency key, and reads it back. id
-// is the new user's id whenever the write landed, even when err reports that
-// reading it back failed.
+// CreateUser creates a user, once per idempotency key, and returns it:
+// FreeScout's answer to the create when it holds the user (current modules),
+// else read back. id is the new user's id whenever the write landed, even
+// when err reports that reading it back failed.
 func (s *Session) CreateUser(ctx context.Context, in *upstream.NewUser, key string) (id int, u *upstream.User, err error) {
+	var made *upstream.User
 	id, err = s.create(ctx, creation{kind: "user", key: key, input: in, landed: s.userLanded(in),
-		write: func(ctx context.Context) (int, error) { return s.client.Users.Create(ctx, in) }})
+		write: func(ctx context.Context) (int, error) {
+			id, u, err := s.client.Users.Create(ctx, in)
+			made = u
+			return id, err
+		}})
 	if err != nil {
 		return 0, nil, err
 	}
 	s.invalidate(ctx, keys.users)
+	if made != nil {
+		return id, made, nil
+	}
 	u, err = s.client.Users.Get(ctx, id)
 	return id, u, errcode.AfterWrite(err)
 }
@@ -183,10 +256,21 @@ func (s *Session) DeleteUser(ctx context.Context, id int, in *upstream.UserDelet
 }
 
 // CreateWebhook registers a webhook, once per idempotency key, and returns
-// its id.
-func (s *Session) CreateWebhook(ctx context.Context, in *upstream.NewWebhook, key string) (int, error) {
-	return s.create(ctx, creation{kind: "webhook", key: key, input: in, landed: s.webhookLanded(in),
-		write: func(ctx context.Context) (int, error) { return s.client.Webhooks.Create(ctx, in) }})
+// its id and, when FreeScout's answer holds it (current modules), the
+// webhook as FreeScout keeps it; nil otherwise (FreeScout has no read of one
+// webhook).
+func (s *Session) CreateWebhook(ctx context.Context, in *upstream.NewWebhook, key string) (int, *upstream.Webhook, error) {
+	var made *upstream.Webhook
+	id, err := s.create(ctx, creation{kind: "webhook", key: key, input: in, landed: s.webhookLanded(in),
+		write: func(ctx context.Context) (int, error) {
+			id, w, err := s.client.Webhooks.Create(ctx, in)
+			made = w
+			return id, err
+		}})
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, made, nil
 }
 
 // DeleteWebhook deletes a webhook.
@@ -209,11 +293,17 @@ func (s *Session) readConversation(ctx context.Context, id int, embed []string) 
 // readCustomer drops the customer's cached profile, which the write made
 // stale, and reads it back straight from FreeScout.
 func (s *Session) readCustomer(ctx context.Context, id int) (*upstream.Customer, error) {
+	s.forgetCustomer(ctx, id)
+	c, err := s.client.Customers.Get(ctx, id)
+	return c, errcode.AfterWrite(wrapNotFound(err, "customer", id))
+}
+
+// forgetCustomer drops the customer's cached profile, which a write made
+// stale.
+func (s *Session) forgetCustomer(ctx context.Context, id int) {
 	s.invalidate(ctx, func(k keys) string { return k.customer(id) })
 	s.forgetConversations(ctx) // conversations embed their customer
 	s.customers.Clear(ctx, id)
-	c, err := s.client.Customers.Get(ctx, id)
-	return c, errcode.AfterWrite(wrapNotFound(err, "customer", id))
 }
 
 // checkConversation answers, for a caller restricted to some mailboxes, a

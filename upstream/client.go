@@ -6,6 +6,12 @@
 //
 // The API key travels only in the X-FreeScout-API-Key header. It never
 // appears in a URL, an error string or a log line.
+//
+// Installs differ (the API module's version, the optional modules): what
+// FreeScout's answers show about the install is kept in the client's
+// Install, shared by every client derived from the same New, and Probe asks
+// what they have not shown yet (see install.go and probe.go). Creates return
+// the created object when FreeScout's answer holds it.
 package upstream
 
 import (
@@ -53,6 +59,7 @@ type Client struct {
 	lim      *limiter // nil: unbounded
 	flow     any      // this client's share of lim
 	pause    *pause   // when FreeScout last asked to wait (429); shared with derived clients
+	install  *Install // what the answers taught about the install; shared with derived clients
 	retries  int
 	backoff  time.Duration
 	maxDelay time.Duration
@@ -141,6 +148,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		maxDelay: time.Second,
 		lim:      newLimiter(64),
 		pause:    &pause{},
+		install:  newInstall(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -174,6 +182,10 @@ func (c *Client) With(opts ...Option) *Client {
 	d.services()
 	return &d
 }
+
+// Install is what the client, and every client derived from the same New,
+// has learnt about the FreeScout install from its answers.
+func (c *Client) Install() *Install { return c.install }
 
 func (c *Client) services() {
 	c.Conversations = &ConversationsService{c}
@@ -221,6 +233,7 @@ type request struct {
 type response struct {
 	status int
 	header http.Header
+	body   []byte // as read, also when do decoded it
 }
 
 // do performs r, decoding a 2xx JSON body into out when out is non-nil (an
@@ -261,6 +274,9 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 		if resp.status >= 300 {
 			e := ParseError(r.method, r.path, resp.status, body)
 			e.scrub(c.apiKey)
+			if e.Module = moduleOf(r.route, e); e.Module != "" {
+				c.install.ObserveModule(e.Module, false)
+			}
 			lastErr = e
 			switch resp.status {
 			case http.StatusTooManyRequests:
@@ -280,6 +296,8 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 				return nil, &transportError{r.method, r.path, fmt.Errorf("decode answer: %w", err)}
 			}
 		}
+		c.install.observeAnswer(r, body)
+		resp.body = body
 		return resp, nil
 	}
 	return nil, lastErr
@@ -472,27 +490,94 @@ func expectID(r request, id int) error {
 	return nil
 }
 
-// createdID reads the id FreeScout gives a new resource: the Resource-ID
-// header, or the last path segment of Location.
-func createdID(r request, resp *response) (int, error) {
+// createdID reads the id FreeScout gives a new resource from the answer's
+// headers: Resource-ID, or the last path segment of Location. ok is false
+// when neither is there; err when the one there holds no id.
+func createdID(resp *response) (id int, ok bool, err error) {
 	if v := strings.TrimSpace(resp.header.Get("Resource-ID")); v != "" {
 		id, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, &transportError{r.method, r.path, fmt.Errorf("resource-id header %q: %w", v, err)}
+		if err != nil || id <= 0 {
+			return 0, true, fmt.Errorf("resource-id header %q holds no id", v)
 		}
-		return id, nil
+		return id, true, nil
 	}
 	if loc := resp.header.Get("Location"); loc != "" {
 		u, err := url.Parse(loc)
 		if err == nil {
 			seg := u.Path[strings.LastIndex(u.Path, "/")+1:]
-			if id, err := strconv.Atoi(seg); err == nil {
-				return id, nil
+			if id, err := strconv.Atoi(seg); err == nil && id > 0 {
+				return id, true, nil
 			}
 		}
-		return 0, &transportError{r.method, r.path, fmt.Errorf("location header %q holds no id", loc)}
+		return 0, true, fmt.Errorf("location header %q holds no id", loc)
 	}
-	return 0, &transportError{r.method, r.path, errors.New("created answer without resource-id or location")}
+	return 0, false, nil
+}
+
+// createdError is a create FreeScout answered with success but without a
+// usable id. It matches ErrCreatedWithoutID.
+type createdError struct {
+	method, path string
+	why          string
+}
+
+func (e *createdError) Error() string {
+	return fmt.Sprintf("freescout %s %s: created, but %s", e.method, e.path, e.why)
+}
+
+func (e *createdError) Unwrap() error { return ErrCreatedWithoutID }
+
+// create sends the create r and returns the new object's id and, when the
+// answer's body holds the object in full (current modules answer 201 with
+// it, as the matching read renders it), the object; nil when the answer has
+// no body (modules up to 1.0.20 send only the Resource-ID header) or one
+// that is not the object in full. The id comes from Resource-ID (or
+// Location), else from the body's id (an answer without the header, such
+// as a 200 some proxies and installs give); an answer with neither is
+// ErrCreatedWithoutID. full lists the keys a body must have to be the
+// object in full; id reads the object's id.
+func create[T any](ctx context.Context, c *Client, r request, full []string, id func(*T) int) (int, *T, error) {
+	resp, err := c.do(ctx, r, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	headerID, hasHeader, headerErr := createdID(resp)
+	bodyID, obj := createdBody(resp.body, full, id)
+	if hasHeader && headerErr == nil && resp.status == http.StatusCreated {
+		c.install.observeCreatedBody(len(bytes.TrimSpace(resp.body)) > 0)
+	}
+	switch {
+	case hasHeader && headerErr == nil:
+		if bodyID != headerID {
+			obj = nil // a body about something else is no answer about this create
+		}
+		return headerID, obj, nil
+	case bodyID > 0:
+		return bodyID, obj, nil
+	case headerErr != nil:
+		return 0, nil, &createdError{r.method, r.path, headerErr.Error() + ", and the body names none either"}
+	}
+	return 0, nil, &createdError{r.method, r.path, "the answer has no resource-id or location header and its body holds no id"}
+}
+
+// createdBody reads a create's answer body: the id it holds (0 when none),
+// and the object when it holds every key of full.
+func createdBody[T any](body []byte, full []string, id func(*T) int) (int, *T) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return 0, nil
+	}
+	var keys map[string]json.RawMessage
+	var v T
+	if json.Unmarshal(body, &keys) != nil || json.Unmarshal(body, &v) != nil || id(&v) <= 0 {
+		return 0, nil
+	}
+	for _, k := range full {
+		if raw, ok := keys[k]; !ok || len(raw) == 0 {
+			return id(&v), nil
+		}
+	}
+	return id(&v), &v
 }
 
 // ListOptions are the paging parameters every list endpoint takes. Zero
@@ -527,6 +612,7 @@ func list[T any](ctx context.Context, c *Client, r request, key string) ([]T, Pa
 	if _, err := c.do(ctx, r, &lb); err != nil {
 		return nil, Page{}, err
 	}
+	c.install.observePageSize(r.route, r.query.Get("pageSize"), lb.Page)
 	items := lb.Embedded[key]
 	if items == nil {
 		items = []T{}

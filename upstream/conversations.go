@@ -49,7 +49,8 @@ type NewThread struct {
 	User        int                `json:"user,omitempty"`
 	Imported    *bool              `json:"imported,omitempty"`
 	Status      string             `json:"status,omitempty"`
-	State       string             `json:"state,omitempty"`
+	State       string             `json:"state,omitempty"` // "draft" saves the thread without sending it
+	To          []string           `json:"to,omitempty"`    // recipients; by default the customer (or the mailbox)
 	Cc          []string           `json:"cc,omitempty"`
 	Bcc         []string           `json:"bcc,omitempty"`
 	CreatedAt   *Time              `json:"createdAt,omitempty"`
@@ -149,15 +150,20 @@ func (o *ConversationListOptions) Values() url.Values {
 	return q
 }
 
-// Create creates a conversation and returns its id.
-func (s *ConversationsService) Create(ctx context.Context, in *NewConversation) (int, error) {
+// Create creates a conversation and returns its id and, when FreeScout's
+// answer holds it (current modules), the conversation as it was created,
+// with its threads embedded; nil otherwise (see create).
+func (s *ConversationsService) Create(ctx context.Context, in *NewConversation) (int, *Conversation, error) {
 	r := request{method: http.MethodPost, route: "/api/conversations", path: "/api/conversations", body: in}
-	resp, err := s.c.do(ctx, r, nil)
-	if err != nil {
-		return 0, err
+	id, c, err := create(ctx, s.c, r, fullConversation, func(c *Conversation) int { return c.ID })
+	if c != nil {
+		s.c.install.observeConversations([]string{EmbedThreads}, []Conversation{*c})
 	}
-	return createdID(r, resp)
+	return id, c, err
 }
+
+// fullConversation are the keys of a conversation in full.
+var fullConversation = []string{"id", "number", "subject", "status", "state", "mailboxId", "createdAt"}
 
 // Get fetches one conversation. embed lists what to include (threads,
 // timelogs, tags); with no embed FreeScout includes threads.
@@ -174,6 +180,7 @@ func (s *ConversationsService) Get(ctx context.Context, id int, embed ...string)
 	if err := expectID(r, out.ID); err != nil {
 		return nil, err
 	}
+	s.c.install.observeConversations(embed, []Conversation{out})
 	return &out, nil
 }
 
@@ -189,6 +196,10 @@ func (s *ConversationsService) List(ctx context.Context, opts *ConversationListO
 		if items[i], err = wires[i].conversation(); err != nil {
 			return nil, Page{}, &transportError{r.method, r.path, fmt.Errorf("decode conversations: %w", err)}
 		}
+	}
+	if len(wires) > 0 {
+		s.c.install.observeListThreadsCount(wires[0].ThreadsCount != nil)
+		s.c.install.observeConversations(opts.Embed, items)
 	}
 	return items, page, nil
 }
@@ -227,15 +238,17 @@ func (s *ConversationsService) UpdateTags(ctx context.Context, id int, tags []st
 	return err
 }
 
-// CreateThread adds a reply or note to a conversation and returns the thread id.
-func (s *ConversationsService) CreateThread(ctx context.Context, conversationID int, in *NewThread) (int, error) {
+// CreateThread adds a reply or note to a conversation and returns the
+// thread's id and, when FreeScout's answer holds it (current modules), the
+// thread as the conversation's _embedded.threads show it; nil otherwise
+// (see create).
+func (s *ConversationsService) CreateThread(ctx context.Context, conversationID int, in *NewThread) (int, *Thread, error) {
 	r := request{method: http.MethodPost, route: "/api/conversations/{id}/threads", path: "/api/conversations/" + itoa(conversationID) + "/threads", body: in}
-	resp, err := s.c.do(ctx, r, nil)
-	if err != nil {
-		return 0, err
-	}
-	return createdID(r, resp)
+	return create(ctx, s.c, r, fullThread, func(t *Thread) int { return t.ID })
 }
+
+// fullThread are the keys of a thread in full.
+var fullThread = []string{"id", "type", "status", "state", "createdAt", "createdBy"}
 
 // ListTimelogs fetches one page of a conversation's timelogs, newest first.
 func (s *ConversationsService) ListTimelogs(ctx context.Context, conversationID int, opts *ListOptions) ([]Timelog, Page, error) {

@@ -100,15 +100,20 @@ func (o *CustomerListOptions) Values() url.Values {
 	return q
 }
 
-// Create creates a customer and returns its id.
-func (s *CustomersService) Create(ctx context.Context, in *NewCustomer) (int, error) {
+// Create creates a customer and returns its id and, when FreeScout's answer
+// holds it (current modules), the customer as a get reads it; nil otherwise
+// (see create).
+func (s *CustomersService) Create(ctx context.Context, in *NewCustomer) (int, *Customer, error) {
 	r := request{method: http.MethodPost, route: "/api/customers", path: "/api/customers", body: in}
-	resp, err := s.c.do(ctx, r, nil)
-	if err != nil {
-		return 0, err
+	id, c, err := create(ctx, s.c, r, fullCustomer, func(c *Customer) int { return c.ID })
+	if c != nil {
+		s.c.install.ObserveModule(ModuleCRM, c.CustomerFields != nil)
 	}
-	return createdID(r, resp)
+	return id, c, err
 }
+
+// fullCustomer are the keys of a customer in full.
+var fullCustomer = []string{"id", "firstName", "lastName", "createdAt", "_embedded"}
 
 // Get fetches one customer.
 func (s *CustomersService) Get(ctx context.Context, id int) (*Customer, error) {
@@ -120,6 +125,7 @@ func (s *CustomersService) Get(ctx context.Context, id int) (*Customer, error) {
 	if err := expectID(r, out.ID); err != nil {
 		return nil, err
 	}
+	s.c.install.ObserveModule(ModuleCRM, out.CustomerFields != nil) // the CRM module adds them
 	return &out, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +26,21 @@ var (
 	// ErrUnavailable covers FreeScout being down, unreachable, timing out,
 	// answering 5xx, or answering something that is not the documented JSON.
 	ErrUnavailable = errors.New("freescout unavailable")
+	// ErrModuleMissing is FreeScout answering an endpoint of an optional
+	// module that the install lacks (Error.Module names it). It also
+	// matches ErrBadRequest.
+	ErrModuleMissing = errors.New("freescout module missing")
+	// ErrCreatedWithoutID is a create FreeScout answered with success but
+	// without saying which id the new object has (no usable Resource-ID,
+	// Location or id in the body): the write landed, and only a search can
+	// tell what it made. It matches no other sentinel.
+	ErrCreatedWithoutID = errors.New("freescout created the object without saying its id")
 )
 
 // FieldError is one entry of FreeScout's validation errors
-// (_embedded.errors[]). Path names the request body field, e.g. "subject" or
-// "customFields[0].value".
+// (_embedded.errors[], or one message of a Laravel-style "errors" object).
+// Path names the request body field, e.g. "subject" or
+// "customFields[0].value" (Laravel writes "customFields.0.value").
 type FieldError struct {
 	Path          string `json:"path"`
 	Message       string `json:"message"`
@@ -45,8 +56,11 @@ type Error struct {
 	Path       string        // request path without the query string
 	Message    string        // FreeScout's "message"
 	Code       string        // FreeScout's "errorCode"; may be empty
-	Fields     []FieldError  // FreeScout's _embedded.errors
+	Fields     []FieldError  // FreeScout's _embedded.errors, or Laravel's errors
 	RetryAfter time.Duration // how long a 429 asked to wait
+	// Module is the optional module the answer says the install lacks
+	// (see ErrModuleMissing); "" for other errors.
+	Module Module
 }
 
 // Error describes the failure in one lowercase line.
@@ -67,6 +81,8 @@ func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrBadRequest:
 		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrModuleMissing:
+		return e.Module != ""
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:
@@ -101,18 +117,52 @@ func (e *Error) scrub(key string) {
 	}
 }
 
-// errorBody is FreeScout's error document.
+// errorBody is FreeScout's error document: the documented one, with
+// _embedded.errors, or Laravel's, whose errors object holds a list of
+// messages per field ({"message": "The given data was invalid.", "errors":
+// {"customer.email": ["The customer.email must be a valid email address."]}}).
 type errorBody struct {
 	Message   string `json:"message"`
 	ErrorCode string `json:"errorCode"`
 	Embedded  struct {
 		Errors []FieldError `json:"errors"`
 	} `json:"_embedded"`
+	Errors json.RawMessage `json:"errors"`
 }
 
-// ParseError builds an *Error from a status and an error body. A body that is
-// not FreeScout's JSON still gives an *Error, with the HTTP status text as
-// its message.
+// laravelErrors reads Laravel's errors object into field errors, one per
+// message, in the order of the fields' paths. A field's messages may also
+// be a single string. Anything else gives none.
+func laravelErrors(raw json.RawMessage) []FieldError {
+	var byField map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &byField) != nil {
+		return nil
+	}
+	paths := make([]string, 0, len(byField))
+	for p := range byField {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	var out []FieldError
+	for _, p := range paths {
+		var msgs []string
+		if err := json.Unmarshal(byField[p], &msgs); err != nil {
+			var one string
+			if json.Unmarshal(byField[p], &one) != nil {
+				continue
+			}
+			msgs = []string{one}
+		}
+		for _, m := range msgs {
+			out = append(out, FieldError{Path: p, Message: m})
+		}
+	}
+	return out
+}
+
+// ParseError builds an *Error from a status and an error body, in
+// FreeScout's documented form or Laravel's. A body that is not JSON still
+// gives an *Error, with the HTTP status text as its message.
 func ParseError(method, path string, status int, body []byte) *Error {
 	e := &Error{StatusCode: status, Method: method, Path: path}
 	var eb errorBody
@@ -120,6 +170,9 @@ func ParseError(method, path string, status int, body []byte) *Error {
 		e.Message = eb.Message
 		e.Code = eb.ErrorCode
 		e.Fields = eb.Embedded.Errors
+		if len(e.Fields) == 0 {
+			e.Fields = laravelErrors(eb.Errors)
+		}
 	}
 	if strings.TrimSpace(e.Message) == "" {
 		e.Message = http.StatusText(status)

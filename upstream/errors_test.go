@@ -116,7 +116,7 @@ func TestRealErrors(t *testing.T) {
 			return err
 		}, upstream.ErrBadRequest, 400},
 		{"duplicate user", func() error {
-			_, err := e.client.Users.Create(ctx, &upstream.NewUser{FirstName: "O", LastName: "B", Email: "olivia.bennett@example.com"})
+			_, _, err := e.client.Users.Create(ctx, &upstream.NewUser{FirstName: "O", LastName: "B", Email: "olivia.bennett@example.com"})
 			return err
 		}, upstream.ErrConflict, 409},
 	}
@@ -213,36 +213,49 @@ func TestErrorBodies(t *testing.T) {
 	}
 }
 
-// TestCreatedID reads the new resource's id from Resource-ID, else from Location,
-// for every create method.
+// TestCreatedID reads the new resource's id from Resource-ID, else from Location, else from
+// the body, for every create method, and the object from the body when it is there in full.
 func TestCreatedID(t *testing.T) {
 	creates := []struct {
 		name string
-		call func(ctx context.Context, c *upstream.Client) (int, error)
+		full string // a body holding the object in full, with id %d
+		call func(ctx context.Context, c *upstream.Client) (int, bool, error)
 	}{
-		{"conversation", func(ctx context.Context, c *upstream.Client) (int, error) {
-			return c.Conversations.Create(ctx, &upstream.NewConversation{Type: "email"})
-		}},
-		{"thread", func(ctx context.Context, c *upstream.Client) (int, error) {
-			return c.Conversations.CreateThread(ctx, 1, &upstream.NewThread{Type: "note"})
-		}},
-		{"customer", func(ctx context.Context, c *upstream.Client) (int, error) {
-			return c.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "A"})
-		}},
-		{"user", func(ctx context.Context, c *upstream.Client) (int, error) {
-			return c.Users.Create(ctx, &upstream.NewUser{FirstName: "A"})
-		}},
-		{"webhook", func(ctx context.Context, c *upstream.Client) (int, error) {
-			return c.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org"})
-		}},
+		{"conversation", `{"id":%d,"number":1,"subject":"s","status":"active","state":"published","mailboxId":1,"createdAt":"2024-01-02T03:04:05Z"}`,
+			func(ctx context.Context, c *upstream.Client) (int, bool, error) {
+				id, obj, err := c.Conversations.Create(ctx, &upstream.NewConversation{Type: "email"})
+				return id, obj != nil, err
+			}},
+		{"thread", `{"id":%d,"type":"note","status":"nochange","state":"published","createdAt":"2024-01-02T03:04:05Z","createdBy":{"id":1,"type":"user"}}`,
+			func(ctx context.Context, c *upstream.Client) (int, bool, error) {
+				id, obj, err := c.Conversations.CreateThread(ctx, 1, &upstream.NewThread{Type: "note"})
+				return id, obj != nil, err
+			}},
+		{"customer", `{"id":%d,"firstName":"A","lastName":null,"createdAt":"2024-01-02T03:04:05Z","_embedded":{"emails":[]}}`,
+			func(ctx context.Context, c *upstream.Client) (int, bool, error) {
+				id, obj, err := c.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "A"})
+				return id, obj != nil, err
+			}},
+		{"user", `{"id":%d,"firstName":"A","lastName":"B","email":"a@example.org","createdAt":"2024-01-02T03:04:05Z"}`,
+			func(ctx context.Context, c *upstream.Client) (int, bool, error) {
+				id, obj, err := c.Users.Create(ctx, &upstream.NewUser{FirstName: "A"})
+				return id, obj != nil, err
+			}},
+		{"webhook", `{"id":%d,"url":"https://example.org","events":["convo.created"]}`,
+			func(ctx context.Context, c *upstream.Client) (int, bool, error) {
+				id, obj, err := c.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org"})
+				return id, obj != nil, err
+			}},
 	}
 	tests := []struct {
-		name    string
-		status  int
-		header  map[string]string
-		body    string
-		want    int
-		wantErr string
+		name     string
+		status   int
+		header   map[string]string
+		body     string // "full" is the create's full body with id bodyID
+		bodyID   int
+		want     int
+		wantBody bool
+		wantErr  string
 	}{
 		{name: "resource-id", status: 201, header: map[string]string{"Resource-ID": "35"}, want: 35},
 		{name: "resource-id with spaces", status: 201, header: map[string]string{"Resource-ID": " 36 "}, want: 36},
@@ -250,32 +263,42 @@ func TestCreatedID(t *testing.T) {
 		{name: "relative location", status: 201, header: map[string]string{"Location": "/api/users/12"}, want: 12},
 		{name: "location with a query", status: 201, header: map[string]string{"Location": "/api/users/13?embed=threads"}, want: 13},
 		{name: "resource-id wins", status: 201, header: map[string]string{"Resource-ID": "40", "Location": "/api/users/41"}, want: 40},
-		{name: "with a body", status: 201, header: map[string]string{"Resource-ID": "42"}, body: `{"id":42}`, want: 42},
-		{name: "neither", status: 201, wantErr: "without resource-id or location"},
+		{name: "a body with only the id", status: 201, header: map[string]string{"Resource-ID": "42"}, body: `{"id":42}`, want: 42},
+		{name: "the object in full", status: 201, header: map[string]string{"Resource-ID": "43"}, body: "full", bodyID: 43, want: 43, wantBody: true},
+		{name: "a body about another id", status: 201, header: map[string]string{"Resource-ID": "44"}, body: "full", bodyID: 45, want: 44},
+		{name: "200 without resource-id", status: 200, body: "full", bodyID: 46, want: 46, wantBody: true},
+		{name: "201 without resource-id, an id in the body", status: 201, body: `{"id":47}`, want: 47},
+		{name: "a body that is not the object", status: 201, header: map[string]string{"Resource-ID": "48"}, body: `<html>ok</html>`, want: 48},
+		{name: "neither", status: 201, wantErr: "no resource-id or location"},
+		{name: "200 with an empty object", status: 200, body: `{}`, wantErr: "no resource-id or location"},
 		{name: "bad resource-id", status: 201, header: map[string]string{"Resource-ID": "abc"}, wantErr: "resource-id"},
 		{name: "location without id", status: 201, header: map[string]string{"Location": "/api/users/"}, wantErr: "location"},
 	}
-	for _, tt := range tests {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			for k, v := range tt.header {
-				w.Header().Set(k, v)
-			}
-			w.WriteHeader(tt.status)
-			_, _ = io.WriteString(w, tt.body)
-		}))
-		t.Cleanup(srv.Close)
-		c := newClient(t, srv.URL)
-		for _, cr := range creates {
+	for _, cr := range creates {
+		for _, tt := range tests {
 			t.Run(tt.name+"/"+cr.name, func(t *testing.T) {
-				id, err := cr.call(t.Context(), c)
-				if tt.wantErr != "" {
-					if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, upstream.ErrUnavailable) || id != 0 {
-						t.Errorf("id %d, err %v; want an ErrUnavailable mentioning %q", id, err, tt.wantErr)
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					for k, v := range tt.header {
+						w.Header().Set(k, v)
 					}
+					w.WriteHeader(tt.status)
+					body := tt.body
+					if body == "full" {
+						body = fmt.Sprintf(cr.full, tt.bodyID)
+					}
+					_, _ = io.WriteString(w, body)
+				}))
+				t.Cleanup(srv.Close)
+				id, body, err := cr.call(t.Context(), newClient(t, srv.URL))
+				if tt.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, upstream.ErrCreatedWithoutID) || id != 0 {
+						t.Errorf("id %d, err %v; want an ErrCreatedWithoutID mentioning %q", id, err, tt.wantErr)
+					}
+					assertSentinel(t, err, nil) // it landed: neither unavailable nor refused
 					return
 				}
-				if err != nil || id != tt.want {
-					t.Errorf("id = %d, %v; want %d", id, err, tt.want)
+				if err != nil || id != tt.want || body != tt.wantBody {
+					t.Errorf("id = %d, body %v, %v; want %d, body %v", id, body, err, tt.want, tt.wantBody)
 				}
 			})
 		}

@@ -167,7 +167,7 @@ var writeCalls = []struct {
 	call  func(ctx context.Context, c *upstream.Client) error
 }{
 	{"POST /api/conversations", func(ctx context.Context, c *upstream.Client) error {
-		_, err := c.Conversations.Create(ctx, &upstream.NewConversation{
+		_, _, err := c.Conversations.Create(ctx, &upstream.NewConversation{
 			Type: "email", MailboxID: 1, Subject: "Once", Customer: upstream.CustomerRef{ID: 1},
 			Threads: []upstream.NewThread{{Type: "customer", Text: "Hi"}},
 		})
@@ -185,11 +185,11 @@ var writeCalls = []struct {
 		return c.Conversations.UpdateTags(ctx, 1, []string{"x"})
 	}},
 	{"POST /api/conversations/{id}/threads", func(ctx context.Context, c *upstream.Client) error {
-		_, err := c.Conversations.CreateThread(ctx, 1, &upstream.NewThread{Type: "note", Text: "x", User: 1})
+		_, _, err := c.Conversations.CreateThread(ctx, 1, &upstream.NewThread{Type: "note", Text: "x", User: 1})
 		return err
 	}},
 	{"POST /api/customers", func(ctx context.Context, c *upstream.Client) error {
-		_, err := c.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "x"})
+		_, _, err := c.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "x"})
 		return err
 	}},
 	{"PUT /api/customers/{id}", func(ctx context.Context, c *upstream.Client) error {
@@ -199,14 +199,14 @@ var writeCalls = []struct {
 		return c.Customers.UpdateFields(ctx, 1, []upstream.CustomerFieldWrite{{ID: 11, Value: "1"}})
 	}},
 	{"POST /api/users", func(ctx context.Context, c *upstream.Client) error {
-		_, err := c.Users.Create(ctx, &upstream.NewUser{FirstName: "x", LastName: "y", Email: "once@example.org"})
+		_, _, err := c.Users.Create(ctx, &upstream.NewUser{FirstName: "x", LastName: "y", Email: "once@example.org"})
 		return err
 	}},
 	{"DELETE /api/users/{id}", func(ctx context.Context, c *upstream.Client) error {
 		return c.Users.Delete(ctx, 2, &upstream.UserDelete{ByUserID: 1})
 	}},
 	{"POST /api/webhooks", func(ctx context.Context, c *upstream.Client) error {
-		_, err := c.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org", Events: []string{"convo.created"}})
+		_, _, err := c.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org", Events: []string{"convo.created"}})
 		return err
 	}},
 	{"DELETE /api/webhooks/{id}", func(ctx context.Context, c *upstream.Client) error { return c.Webhooks.Delete(ctx, 1) }},
@@ -349,7 +349,7 @@ func TestAPIKey(t *testing.T) {
 		"401": func() error { _, err := bad.Users.Get(t.Context(), 1); return err },
 		"404": func() error { _, err := e.client.Users.Get(t.Context(), 404); return err },
 		"400 with fields": func() error {
-			_, err := e.client.Users.Create(t.Context(), &upstream.NewUser{Email: testKey})
+			_, _, err := e.client.Users.Create(t.Context(), &upstream.NewUser{Email: testKey})
 			return err
 		},
 		"refused": func() error {
@@ -358,7 +358,7 @@ func TestAPIKey(t *testing.T) {
 		},
 		"timeout": func() error { _, err := hanging.client.Users.Get(t.Context(), 1); return err },
 		"no id": func() error {
-			_, err := newClient(t, srvNoID.URL, withObs).Webhooks.Create(t.Context(), &upstream.NewWebhook{})
+			_, _, err := newClient(t, srvNoID.URL, withObs).Webhooks.Create(t.Context(), &upstream.NewWebhook{})
 			return err
 		},
 		"not json": func() error { _, err := newClient(t, srvJunk.URL, withObs).Users.Get(t.Context(), 1); return err },

@@ -37,15 +37,16 @@ type UserDelete struct {
 	Reassign map[int]int
 }
 
-// Create creates a user and returns its id.
-func (s *UsersService) Create(ctx context.Context, in *NewUser) (int, error) {
+// Create creates a user and returns its id and, when FreeScout's answer
+// holds it (current modules), the user as a get reads it; nil otherwise
+// (see create).
+func (s *UsersService) Create(ctx context.Context, in *NewUser) (int, *User, error) {
 	r := request{method: http.MethodPost, route: "/api/users", path: "/api/users", body: in}
-	resp, err := s.c.do(ctx, r, nil)
-	if err != nil {
-		return 0, err
-	}
-	return createdID(r, resp)
+	return create(ctx, s.c, r, fullUser, func(u *User) int { return u.ID })
 }
+
+// fullUser are the keys of a user in full.
+var fullUser = []string{"id", "firstName", "lastName", "email", "createdAt"}
 
 // Get fetches one user.
 func (s *UsersService) Get(ctx context.Context, id int) (*User, error) {

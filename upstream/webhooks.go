@@ -15,15 +15,16 @@ type NewWebhook struct {
 	Events []string `json:"events"`
 }
 
-// Create registers a webhook and returns its id.
-func (s *WebhooksService) Create(ctx context.Context, in *NewWebhook) (int, error) {
+// Create registers a webhook and returns its id and, when FreeScout's answer
+// holds it (current modules), the webhook as FreeScout keeps it (unknown
+// events dropped); nil otherwise (see create).
+func (s *WebhooksService) Create(ctx context.Context, in *NewWebhook) (int, *Webhook, error) {
 	r := request{method: http.MethodPost, route: "/api/webhooks", path: "/api/webhooks", body: in}
-	resp, err := s.c.do(ctx, r, nil)
-	if err != nil {
-		return 0, err
-	}
-	return createdID(r, resp)
+	return create(ctx, s.c, r, fullWebhook, func(w *Webhook) int { return w.ID })
 }
+
+// fullWebhook are the keys of a webhook in full.
+var fullWebhook = []string{"id", "url", "events"}
 
 // Delete removes a webhook.
 func (s *WebhooksService) Delete(ctx context.Context, id int) error {

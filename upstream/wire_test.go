@@ -265,7 +265,7 @@ func TestReferenceErrorExample(t *testing.T) {
 	body := fixture(t, "error_bad_request.json")
 	srv, _ := serveFixture(t, http.StatusBadRequest, body)
 	c := newClient(t, srv.URL)
-	_, err := c.Conversations.Create(t.Context(), &upstream.NewConversation{Type: "email"})
+	_, _, err := c.Conversations.Create(t.Context(), &upstream.NewConversation{Type: "email"})
 	var e *upstream.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("err = %v, want *upstream.Error", err)

@@ -117,7 +117,7 @@ func TestConversationCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := e.client.Conversations.Create(t.Context(), &tt.in)
+			id, _, err := e.client.Conversations.Create(t.Context(), &tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestConversationCreate(t *testing.T) {
 	}
 
 	t.Run("validation error", func(t *testing.T) {
-		_, err := e.client.Conversations.Create(t.Context(), &upstream.NewConversation{
+		_, _, err := e.client.Conversations.Create(t.Context(), &upstream.NewConversation{
 			Type: "fax", MailboxID: 1, Customer: upstream.CustomerRef{Email: "x@example.org"},
 			Threads: []upstream.NewThread{{Type: "message", Text: "hi", User: 2}}, AssignTo: 999,
 		})
@@ -179,7 +179,7 @@ func TestConversationUpdateDeleteFieldsTags(t *testing.T) {
 	ctx := t.Context()
 	newConv := func(t *testing.T, mailbox int) int {
 		t.Helper()
-		id, err := e.client.Conversations.Create(ctx, &upstream.NewConversation{
+		id, _, err := e.client.Conversations.Create(ctx, &upstream.NewConversation{
 			Type: "email", MailboxID: mailbox, Subject: "Fixture", Customer: upstream.CustomerRef{ID: 2},
 			Threads: []upstream.NewThread{{Type: "customer", Text: "Hello"}},
 		})
@@ -352,7 +352,7 @@ func TestConversationUpdateDeleteFieldsTags(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				thID, err := e.client.Conversations.CreateThread(ctx, id, &tt.in)
+				thID, _, err := e.client.Conversations.CreateThread(ctx, id, &tt.in)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -368,7 +368,7 @@ func TestConversationUpdateDeleteFieldsTags(t *testing.T) {
 				tt.check(t, c, c.Embedded.Threads[0])
 			})
 		}
-		if _, err := e.client.Conversations.CreateThread(ctx, 99999, &upstream.NewThread{Type: "note", Text: "x", User: 1}); !errors.Is(err, upstream.ErrNotFound) {
+		if _, _, err := e.client.Conversations.CreateThread(ctx, 99999, &upstream.NewThread{Type: "note", Text: "x", User: 1}); !errors.Is(err, upstream.ErrNotFound) {
 			t.Errorf("thread on unknown conversation: %v", err)
 		}
 	})
@@ -405,7 +405,7 @@ func TestCustomerWrites(t *testing.T) {
 		SocialProfiles: []upstream.EntryInput{{Value: "@markexample", Type: "twitter"}},
 		Websites:       []upstream.EntryInput{{Value: "https://example.org"}},
 	}
-	id, err := e.client.Customers.Create(ctx, in)
+	id, _, err := e.client.Customers.Create(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func TestCustomerWrites(t *testing.T) {
 	}
 
 	t.Run("conflict", func(t *testing.T) {
-		_, err := e.client.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "Dup", Emails: []upstream.EntryInput{{Value: "MARK@example.org"}}})
+		_, _, err := e.client.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "Dup", Emails: []upstream.EntryInput{{Value: "MARK@example.org"}}})
 		var ue *upstream.Error
 		if !errors.Is(err, upstream.ErrConflict) || !errors.As(err, &ue) || ue.Code != "CONFLICT" || ue.StatusCode != 409 {
 			t.Errorf("duplicate email: %v", err)
@@ -515,7 +515,7 @@ func TestUserWrites(t *testing.T) {
 		AlternateEmails: "johndoe777@example.org", JobTitle: "Support agent", Phone: "777-777-777",
 		Timezone: "Europe/Paris", PhotoURL: "https://example.org/upload/customer.jpg",
 	}
-	id, err := e.client.Users.Create(ctx, in)
+	id, _, err := e.client.Users.Create(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,10 +529,10 @@ func TestUserWrites(t *testing.T) {
 		u.Timezone != "Europe/Paris" || u.PhotoURL != "https://example.org/upload/customer.jpg" || u.CreatedAt.IsZero() {
 		t.Errorf("created user = %+v", u)
 	}
-	if _, err := e.client.Users.Create(ctx, in); !errors.Is(err, upstream.ErrConflict) {
+	if _, _, err := e.client.Users.Create(ctx, in); !errors.Is(err, upstream.ErrConflict) {
 		t.Errorf("duplicate user: %v", err)
 	}
-	if _, err := e.client.Users.Create(ctx, &upstream.NewUser{FirstName: "No", LastName: "Mail", Email: "not-an-address"}); !errors.Is(err, upstream.ErrBadRequest) {
+	if _, _, err := e.client.Users.Create(ctx, &upstream.NewUser{FirstName: "No", LastName: "Mail", Email: "not-an-address"}); !errors.Is(err, upstream.ErrBadRequest) {
 		t.Errorf("invalid email: %v", err)
 	}
 	if _, err := e.client.Users.Get(ctx, 99999); !errors.Is(err, upstream.ErrNotFound) {
@@ -626,12 +626,12 @@ func TestWebhooks(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	ctx := t.Context()
 	in := &upstream.NewWebhook{URL: "https://example.org/freescout", Events: []string{"convo.created", "customer.updated"}}
-	id, err := e.client.Webhooks.Create(ctx, in)
+	id, _, err := e.client.Webhooks.Create(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertJSONBody(t, e.rec.last(t), `{"url":"https://example.org/freescout","events":["convo.created","customer.updated"]}`)
-	id2, err := e.client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org/other", Events: []string{"convo.deleted"}})
+	id2, _, err := e.client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org/other", Events: []string{"convo.deleted"}})
 	if err != nil || id2 == id {
 		t.Fatalf("second webhook: id %d (first %d), %v", id2, id, err)
 	}
@@ -647,7 +647,7 @@ func TestWebhooks(t *testing.T) {
 	if err := e.client.Webhooks.Delete(ctx, id2); err != nil {
 		t.Errorf("delete the other: %v", err)
 	}
-	_, err = e.client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "ftp://example.org", Events: []string{"convo.exploded"}})
+	_, _, err = e.client.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "ftp://example.org", Events: []string{"convo.exploded"}})
 	var ue *upstream.Error
 	if !errors.As(err, &ue) || !errors.Is(err, upstream.ErrBadRequest) || len(ue.Fields) != 2 {
 		t.Errorf("invalid webhook: %v", err)
@@ -678,7 +678,7 @@ func callEveryEndpoint(t *testing.T, c *upstream.Client) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	convID, err := c.Conversations.Create(ctx, &upstream.NewConversation{
+	convID, _, err := c.Conversations.Create(ctx, &upstream.NewConversation{
 		Type: "email", MailboxID: 1, Subject: "Sweep", Customer: upstream.CustomerRef{Email: "sweep@example.org"},
 		Threads: []upstream.NewThread{{Type: "customer", Text: "Hi"}},
 	})
@@ -696,12 +696,12 @@ func callEveryEndpoint(t *testing.T, c *upstream.Client) {
 	check("update conversation", c.Conversations.Update(ctx, convID, &upstream.ConversationUpdate{Subject: ptr("Sweep 2")}))
 	check("custom fields", c.Conversations.UpdateCustomFields(ctx, convID, []upstream.CustomFieldWrite{{ID: defs[text].ID, Value: "x"}}))
 	check("tags", c.Conversations.UpdateTags(ctx, convID, []string{"sweep"}))
-	_, err = c.Conversations.CreateThread(ctx, convID, &upstream.NewThread{Type: "note", Text: "n", User: 1})
+	_, _, err = c.Conversations.CreateThread(ctx, convID, &upstream.NewThread{Type: "note", Text: "n", User: 1})
 	check("create thread", err)
 	_, _, err = c.Conversations.ListTimelogs(ctx, convID, nil)
 	check("timelogs", err)
 	check("delete conversation", c.Conversations.Delete(ctx, convID))
-	custID, err := c.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "Sweep", Emails: []upstream.EntryInput{{Value: "sweep2@example.org"}}})
+	custID, _, err := c.Customers.Create(ctx, &upstream.NewCustomer{FirstName: "Sweep", Emails: []upstream.EntryInput{{Value: "sweep2@example.org"}}})
 	check("create customer", err)
 	_, err = c.Customers.Get(ctx, custID)
 	check("get customer", err)
@@ -715,14 +715,14 @@ func callEveryEndpoint(t *testing.T, c *upstream.Client) {
 	check("folders", err)
 	_, _, err = c.Tags.List(ctx, &upstream.TagListOptions{ConversationID: 1})
 	check("tags", err)
-	userID, err := c.Users.Create(ctx, &upstream.NewUser{FirstName: "Sweep", LastName: "User", Email: "sweep.user@example.org"})
+	userID, _, err := c.Users.Create(ctx, &upstream.NewUser{FirstName: "Sweep", LastName: "User", Email: "sweep.user@example.org"})
 	check("create user", err)
 	_, err = c.Users.Get(ctx, userID)
 	check("get user", err)
 	_, _, err = c.Users.List(ctx, &upstream.UserListOptions{Email: "sweep.user@example.org"})
 	check("list users", err)
 	check("delete user", c.Users.Delete(ctx, userID, &upstream.UserDelete{ByUserID: 1, Reassign: map[int]int{1: 2}}))
-	hookID, err := c.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org/hook", Events: []string{"convo.created"}})
+	hookID, _, err := c.Webhooks.Create(ctx, &upstream.NewWebhook{URL: "https://example.org/hook", Events: []string{"convo.created"}})
 	check("create webhook", err)
 	check("delete webhook", c.Webhooks.Delete(ctx, hookID))
 }
@@ -772,7 +772,7 @@ func TestReferenceRequestBodies(t *testing.T) {
 		body string // from the reference's curl example
 	}{
 		{"create conversation", func(c *upstream.Client) error {
-			_, err := c.Conversations.Create(t.Context(), &upstream.NewConversation{
+			_, _, err := c.Conversations.Create(t.Context(), &upstream.NewConversation{
 				Type: "email", MailboxID: 1, Subject: "Hi there", Customer: upstream.CustomerRef{Email: "mark@example.org"},
 				Threads: []upstream.NewThread{
 					{Text: "This is the message from a user", Type: "message", User: 7},
@@ -795,7 +795,7 @@ func TestReferenceRequestBodies(t *testing.T) {
 			return c.Conversations.UpdateCustomFields(t.Context(), 1, []upstream.CustomFieldWrite{{ID: 37, Value: "Test value"}})
 		}, "/api/conversations/1/custom_fields", `{"customFields":[{"id":37,"value":"Test value"}]}`},
 		{"create customer", func(c *upstream.Client) error {
-			_, err := c.Customers.Create(t.Context(), &upstream.NewCustomer{
+			_, _, err := c.Customers.Create(t.Context(), &upstream.NewCustomer{
 				FirstName: "Mark", LastName: "Morrison", Phone: "777-777-777", PhotoURL: "https://example.org/upload/customer.jpg",
 				JobTitle: "Secretary", PhotoType: "unknown",
 				Address: &upstream.AddressInput{City: "LA", State: "California", Zip: "123123", Country: "US", Address: "1419 Westwood Blvd"},
@@ -825,7 +825,7 @@ func TestReferenceRequestBodies(t *testing.T) {
 			return c.Conversations.UpdateTags(t.Context(), 1, []string{"overdue", "refund"})
 		}, "/api/conversations/1/tags", `{"tags":["overdue","refund"]}`},
 		{"create thread", func(c *upstream.Client) error {
-			_, err := c.Conversations.CreateThread(t.Context(), 1, &upstream.NewThread{
+			_, _, err := c.Conversations.CreateThread(t.Context(), 1, &upstream.NewThread{
 				Type: "message", Text: "Plese let us know if you have any other questions.", Customer: &upstream.CustomerRef{Email: "mark@example.org"},
 				User: 33, Imported: &f, Status: "closed", State: "published",
 				Cc: []string{"anna@example.org", "bill@example.org"}, Bcc: []string{"bob@example.org", "andrea@example.org"}, CreatedAt: &at,
@@ -838,7 +838,7 @@ func TestReferenceRequestBodies(t *testing.T) {
 		}, "/api/conversations/1/threads",
 			`{"type":"message","text":"Plese let us know if you have any other questions.","customer":{"email":"mark@example.org"},"user":33,"imported":false,"status":"closed","state":"published","cc":["anna@example.org","bill@example.org"],"bcc":["bob@example.org","andrea@example.org"],"createdAt":"2020-03-16T14:07:23Z","attachments":[{"fileName":"file.txt","mimeType":"plain/text","data":"ZmlsZQ=="},{"fileName":"file2.txt","mimeType":"plain/text","fileUrl":"https://example.org/uploads/file2.txt"}]}`},
 		{"create user", func(c *upstream.Client) error {
-			_, err := c.Users.Create(t.Context(), &upstream.NewUser{
+			_, _, err := c.Users.Create(t.Context(), &upstream.NewUser{
 				FirstName: "John", LastName: "Doe", Email: "johndoe@example.org", Password: "123456789", AlternateEmails: "johndoe777@example.org",
 				JobTitle: "Support agent", Phone: "777-777-777", Timezone: "Europe/Paris", PhotoURL: "https://example.org/upload/customer.jpg",
 			})
@@ -846,7 +846,7 @@ func TestReferenceRequestBodies(t *testing.T) {
 		}, "/api/users",
 			`{"firstName":"John","lastName":"Doe","email":"johndoe@example.org","password":"123456789","alternateEmails":"johndoe777@example.org","jobTitle":"Support agent","phone":"777-777-777","timezone":"Europe/Paris","photoUrl":"https://example.org/upload/customer.jpg"}`},
 		{"create webhook", func(c *upstream.Client) error {
-			_, err := c.Webhooks.Create(t.Context(), &upstream.NewWebhook{URL: "https://example.org/freescout", Events: []string{"convo.created"}})
+			_, _, err := c.Webhooks.Create(t.Context(), &upstream.NewWebhook{URL: "https://example.org/freescout", Events: []string{"convo.created"}})
 			return err
 		}, "/api/webhooks", `{"url":"https://example.org/freescout","events":["convo.created"]}`},
 	}

@@ -56,6 +56,7 @@ const (
 	RouteMailboxes     = "GET /api/mailboxes"
 	RouteFields        = "GET /api/mailboxes/{id}/custom_fields"
 	RouteFolders       = "GET /api/mailboxes/{id}/folders"
+	RouteNewCustomer   = "POST /api/customers"
 )
 
 // Cost is what answering a query costs upstream: calls per route and the

@@ -24,13 +24,17 @@ type Query struct {
 	// FreeScout directly (see "Without the gateway" in the package
 	// documentation).
 	REST func(ctx context.Context, c *upstream.Client, vars map[string]any) error
+	// Writes is true for a mutation: each run writes anew, so its answers
+	// differ from run to run (new ids), and its cost is the same cold and
+	// warm.
+	Writes bool
 }
 
 // All returns the query set, in the order reports list it.
 func All() []Query {
 	return []Query{
 		InboxNames(), InboxThreadsTags(), InboxCustomFields(), InboxCustomerProfiles(),
-		InboxAssigneeProfiles(), MailboxOverview(), ConversationDetail(),
+		InboxAssigneeProfiles(), MailboxOverview(), ConversationDetail(), CreateCustomer(),
 	}
 }
 
@@ -487,5 +491,50 @@ func ConversationDetail() Query {
 				return nil
 			})
 		},
+	}
+}
+
+// CreateCustomer is a new-customer form: the customer is created and shown
+// as FreeScout now has it (its id, name, company, phones and dates).
+//
+// Theoretical minimum, cold and warm: 1 call, 1 round: the create itself.
+// Current modules answer 201 with the created customer as a read renders
+// it, so nothing needs reading back (modules up to 1.0.20 answer with its
+// id only, and the gateway reads it back: 2 calls, 2 rounds). Nothing is
+// cached: every run creates a customer.
+func CreateCustomer() Query {
+	return Query{
+		Name:   "create-customer",
+		Title:  "new-customer form: create a customer and show it",
+		Writes: true,
+		GraphQL: `mutation CreateCustomer($in: CreateCustomerInput!) {
+  createCustomer(input: $in) {
+    customerId
+    customer { id firstName lastName company jobTitle phones { value type } createdAt updatedAt }
+    userErrors { field message code }
+  }
+}`,
+		Vars: func(context.Context, *upstream.Client) (map[string]any, error) {
+			return map[string]any{"in": newCustomer()}, nil
+		},
+		Minimum: func(context.Context, *upstream.Client, map[string]any) (Minimum, error) {
+			return Minimum{Cold: oneCall(RouteNewCustomer), Warm: oneCall(RouteNewCustomer)}, nil
+		},
+		REST: func(ctx context.Context, c *upstream.Client, _ map[string]any) error {
+			_, _, err := c.Customers.Create(ctx, &upstream.NewCustomer{
+				FirstName: "Bench", LastName: "Customer", Company: "Bench & Co", JobTitle: "Buyer",
+				Phones: []upstream.EntryInput{{Value: "+1 555 0100", Type: "work"}},
+			})
+			return err
+		},
+	}
+}
+
+// newCustomer is the bench's new customer, as createCustomer's input. It
+// has no email, so that every run makes a new customer.
+func newCustomer() map[string]any {
+	return map[string]any{
+		"firstName": "Bench", "lastName": "Customer", "company": "Bench & Co", "jobTitle": "Buyer",
+		"phones": []any{map[string]any{"value": "+1 555 0100", "type": "work"}},
 	}
 }

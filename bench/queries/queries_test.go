@@ -11,7 +11,7 @@ import (
 // than its theoretical minimum, so the REST screens, run against the
 // emulator, cost at least the cold minimum, route totals included.
 func TestRESTNeverBeatsTheMinimum(t *testing.T) {
-	up := gatewaytest.StartUpstream(t, 0)
+	up := gatewaytest.StartUpstreamFor(t, 0, gatewaytest.Current) // the screens are a current install's
 	c, err := queries.Client(up)
 	if err != nil {
 		t.Fatal(err)

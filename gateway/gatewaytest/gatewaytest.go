@@ -38,8 +38,11 @@ type Options struct {
 	CacheOpTimeout time.Duration
 	Logger         *slog.Logger // default: discard
 	// Emulator reuses an emulator (e.g. to restart only the gateway);
-	// nil starts a new one.
+	// nil starts a new one, of Install.
 	Emulator *Upstream
+	// Install is the FreeScout install the new emulator emulates; nil is the
+	// one the environment names (EnvInstall).
+	Install *Install
 	// APIKeyOverride, when set, is the key the gateway presents to FreeScout
 	// instead of APIKey (the emulator still expects APIKey), e.g. to see how
 	// the gateway answers when FreeScout rejects its credentials.
@@ -58,8 +61,9 @@ type Options struct {
 // Upstream is a running emulator with a log of every request it received.
 type Upstream struct {
 	*emulator.Emulator
-	URL string
-	Log *RequestLog
+	URL     string
+	Log     *RequestLog
+	Install Install // the install it emulates
 }
 
 // Env is a running emulator and gateway.
@@ -70,14 +74,32 @@ type Env struct {
 	Header   http.Header // sent with every request of Query (credentials)
 }
 
-// StartUpstream starts an emulator with a request log.
+// StartUpstream starts an emulator with a request log, emulating the
+// install the environment names (see EnvInstall).
 func StartUpstream(t testing.TB, latency time.Duration) *Upstream {
 	t.Helper()
-	return StartEmulator(t, emulator.Options{Latency: latency})
+	return StartUpstreamFor(t, latency, MustEnvInstall(t))
+}
+
+// StartUpstreamFor starts an emulator of the install in with a request log.
+func StartUpstreamFor(t testing.TB, latency time.Duration, in Install) *Upstream {
+	t.Helper()
+	emu, err := emulator.Open(emulator.Options{APIKey: APIKey, Latency: latency,
+		ModuleVersion: in.ModuleVersion, WithoutModules: in.WithoutModules, LaravelErrors: in.LaravelErrors})
+	if err != nil {
+		t.Fatalf("emulate %s: %v", in, err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+	log := &RequestLog{}
+	srv := httptest.NewServer(log.wrap(emu))
+	t.Cleanup(srv.Close)
+	return &Upstream{Emulator: emu, URL: srv.URL, Log: log, Install: in}
 }
 
 // StartEmulator starts an emulator with opts (its API key is always APIKey)
-// and a request log. Its webhook deliveries stop when the test ends.
+// and a request log, whatever install the environment names (for tests of
+// the emulator's own options: webhook retries, say). Its webhook deliveries
+// stop when the test ends.
 func StartEmulator(t testing.TB, opts emulator.Options) *Upstream {
 	t.Helper()
 	opts.APIKey = APIKey
@@ -96,7 +118,10 @@ func StartEmulator(t testing.TB, opts emulator.Options) *Upstream {
 func Start(t testing.TB, opts Options) *Env {
 	t.Helper()
 	up := opts.Emulator
-	if up == nil {
+	switch {
+	case up == nil && opts.Install != nil:
+		up = StartUpstreamFor(t, opts.Latency, *opts.Install)
+	case up == nil:
 		up = StartUpstream(t, opts.Latency)
 	}
 	logger := opts.Logger
@@ -121,6 +146,12 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("start gateway: %v", err)
 	}
+	if opts.Emulator == nil {
+		// What the gateway asked FreeScout about the install at start is not
+		// the test's: its counts and log start empty.
+		up.Log.Reset()
+		up.ResetCounts()
+	}
 	srv := httptest.NewServer(gw.Handler())
 	// Streams end first: the server's Close waits for every request.
 	t.Cleanup(func() { gw.EndStreams(); srv.Close(); _ = gw.Close() })
@@ -139,7 +170,7 @@ func (u *Upstream) DeliverTo(t testing.TB, baseURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := client.Webhooks.Create(context.Background(), &upstream.NewWebhook{URL: baseURL + "/webhooks/freescout", Events: events.FreeScoutEvents()})
+	id, _, err := client.Webhooks.Create(context.Background(), &upstream.NewWebhook{URL: baseURL + "/webhooks/freescout", Events: events.FreeScoutEvents()})
 	if err != nil {
 		t.Fatalf("register the gateway's webhook: %v", err)
 	}

@@ -155,12 +155,17 @@ type Customer struct {
 	SocialProfiles []*ContactEntry
 	Websites       []*ContactEntry
 	Address        *Address
-	CustomerFields []*CustomerFieldValue
-	Key            int // FreeScout's numeric id
+	FieldValues    []*CustomerFieldValue // see CustomerFields
+	FieldsErr      error                 // why FieldValues are not known
+	Key            int                   // FreeScout's numeric id
 }
 
 // IsActor marks Customer as a member of the Actor union.
 func (Customer) IsActor() {}
+
+// CustomerFields are the customer's customer-field values, or why they are
+// not known (an install without the CRM module has none).
+func (c *Customer) CustomerFields() ([]*CustomerFieldValue, error) { return c.FieldValues, c.FieldsErr }
 
 // User is a FreeScout user. Like Customer it may be built from an embedded
 // person.

@@ -173,6 +173,8 @@ type ConversationThreadInput struct {
 	Customer *CustomerRefInput `json:"customer,omitempty"`
 	// Who wrote a MESSAGE or NOTE thread.
 	UserID *string `json:"userId,omitempty"`
+	// DRAFT saves the thread as a draft, not sent (a conversation whose threads are all drafts is a draft); PUBLISHED (the default) sends it.
+	State *ThreadState `json:"state,omitempty"`
 	// CC addresses.
 	Cc []string `json:"cc,omitempty"`
 	// BCC addresses.
@@ -231,6 +233,8 @@ type CreateCustomerInput struct {
 	Notes *string `json:"notes,omitempty"`
 	// Company (at most 60 characters).
 	Company *string `json:"company,omitempty"`
+	// One email address, besides (or instead of) `emails`.
+	Email *string `json:"email,omitempty"`
 	// Email addresses; a customer with all of them already existing is not created again.
 	Emails []*ContactEntryInput `json:"emails,omitempty"`
 	// Phone numbers.
@@ -263,6 +267,8 @@ type CreateThreadInput struct {
 	Status *ConversationStatus `json:"status,omitempty"`
 	// DRAFT or PUBLISHED (the default).
 	State *ThreadState `json:"state,omitempty"`
+	// Recipients' email addresses; by default the conversation's customer.
+	To []string `json:"to,omitempty"`
 	// CC addresses.
 	Cc []string `json:"cc,omitempty"`
 	// BCC addresses.
@@ -490,6 +496,18 @@ type DeleteWebhookPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A conversation filter that a module version brought.
+type FilterSupport struct {
+	// The field of `ConversationFilter`, e.g. `createdByUserId`.
+	Filter string `json:"filter"`
+	// The first module version that honours it.
+	Since string `json:"since"`
+	// Whether the install honours it. An older module ignores it and lists more than asked for; the
+	// gateway then applies the filter itself when it can check it on the conversations and the list is
+	// short enough, and refuses it with BAD_USER_INPUT otherwise.
+	Support Support `json:"support"`
+}
+
 // A page of mailboxes.
 type MailboxConnection struct {
 	// The mailboxes with their cursors.
@@ -508,6 +526,26 @@ type MailboxEdge struct {
 	Cursor string `json:"cursor"`
 	// The mailbox.
 	Node *Mailbox `json:"node"`
+}
+
+// An optional FreeScout module and whether the install has it.
+type ModuleStatus struct {
+	// The module.
+	Module FreeScoutModule `json:"module"`
+	// Its name as FreeScout lists it, as the `extensions.module` of a MODULE_UNAVAILABLE error gives it.
+	Name string `json:"name"`
+	// Whether the install has it.
+	Presence Presence `json:"presence"`
+}
+
+// A range of API & Webhooks module versions, such as 1.0.43 to 1.0.54.
+type ModuleVersionRange struct {
+	// The oldest version the install can have; null when no answer has shown a lower bound.
+	AtLeast *string `json:"atLeast,omitempty"`
+	// The newest version the install can have; null when no answer has shown an upper bound.
+	AtMost *string `json:"atMost,omitempty"`
+	// The range for people: `1.0.43 to 1.0.54`, `1.0.71 or newer`, `1.0.20 or older` or `unknown`.
+	Text string `json:"text"`
 }
 
 // The entry point for changing helpdesk data. Every mutation takes one `input` and returns a payload with
@@ -552,6 +590,40 @@ type ReassignInput struct {
 	MailboxID string `json:"mailboxId"`
 	// The user who takes over.
 	AssigneeID string `json:"assigneeId"`
+}
+
+// Behaviours of FreeScout's API that module versions brought.
+type ServerCapabilities struct {
+	// Conversation lists take `pageSize` (since 1.0.43); without it the gateway pages by FreeScout's 50.
+	ConversationPageSize Support `json:"conversationPageSize"`
+	// The other lists take `pageSize` (since 1.0.71); without it the gateway pages by FreeScout's 50.
+	ListPageSize Support `json:"listPageSize"`
+	// Conversation lists take several statuses at once (since 1.0.77; before, such a list matched every
+	// status). Without it the gateway filters by status itself, or refuses a list too long to filter.
+	MultiStatus Support `json:"multiStatus"`
+	// Creates are answered with the created object (201 with a body), so they need no read-back.
+	CreatedBodies Support `json:"createdBodies"`
+	// Dates of users, mailboxes and timelogs are written with colons (since 1.0.21), not with dashes.
+	ColonDates Support `json:"colonDates"`
+	// Each conversation filter that a module version brought, and whether the install honours it.
+	Filters []*FilterSupport `json:"filters"`
+}
+
+// What the gateway has learnt about the FreeScout install it serves. FreeScout tells neither the version
+// of its API & Webhooks module nor which optional modules it has, so the gateway learns them from
+// FreeScout's answers: a few small questions when it starts, and everything it sees afterwards (a page
+// size FreeScout used instead of the one asked for, dates written with dashes, a list item outside the
+// filter asked for, a module's endpoint answering that the module is not installed). What one request
+// learns, every later request of the same gateway process knows.
+type ServerInfo struct {
+	// The range of API & Webhooks module versions that FreeScout's answers allow.
+	ModuleVersion *ModuleVersionRange `json:"moduleVersion"`
+	// Each optional FreeScout module the API relies on, and whether the install has it.
+	Modules []*ModuleStatus `json:"modules"`
+	// Behaviours of the API that module versions brought, and whether the install has each.
+	Capabilities *ServerCapabilities `json:"capabilities"`
+	// When the gateway last learnt something from FreeScout's answers; null before it learnt anything.
+	LearntAt *time.Time `json:"learntAt,omitempty"`
 }
 
 // How a conversation or thread came in, as FreeScout reports it.
@@ -1071,6 +1143,8 @@ const (
 	ConversationTypePhone ConversationType = "PHONE"
 	// By chat.
 	ConversationTypeChat ConversationType = "CHAT"
+	// A type a FreeScout module adds (real installs send `custom`).
+	ConversationTypeCustom ConversationType = "CUSTOM"
 	// A value FreeScout sent that this schema does not know yet.
 	ConversationTypeUnknown ConversationType = "UNKNOWN"
 )
@@ -1079,12 +1153,13 @@ var AllConversationType = []ConversationType{
 	ConversationTypeEmail,
 	ConversationTypePhone,
 	ConversationTypeChat,
+	ConversationTypeCustom,
 	ConversationTypeUnknown,
 }
 
 func (e ConversationType) IsValid() bool {
 	switch e {
-	case ConversationTypeEmail, ConversationTypePhone, ConversationTypeChat, ConversationTypeUnknown:
+	case ConversationTypeEmail, ConversationTypePhone, ConversationTypeChat, ConversationTypeCustom, ConversationTypeUnknown:
 		return true
 	}
 	return false
@@ -1396,6 +1471,70 @@ func (e FolderType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The optional FreeScout modules the API relies on.
+type FreeScoutModule string
+
+const (
+	// Tags: conversations' tags, the `tags` list, the `tag` filter and `updateConversationTags`.
+	FreeScoutModuleTags FreeScoutModule = "TAGS"
+	// Custom Fields: conversations' custom fields, mailboxes' definitions and `updateConversationCustomFields`.
+	FreeScoutModuleCustomFields FreeScoutModule = "CUSTOM_FIELDS"
+	// CRM: customer fields and `updateCustomerFields`.
+	FreeScoutModuleCrm FreeScoutModule = "CRM"
+	// Time Tracking: conversations' timelogs.
+	FreeScoutModuleTimeTracking FreeScoutModule = "TIME_TRACKING"
+)
+
+var AllFreeScoutModule = []FreeScoutModule{
+	FreeScoutModuleTags,
+	FreeScoutModuleCustomFields,
+	FreeScoutModuleCrm,
+	FreeScoutModuleTimeTracking,
+}
+
+func (e FreeScoutModule) IsValid() bool {
+	switch e {
+	case FreeScoutModuleTags, FreeScoutModuleCustomFields, FreeScoutModuleCrm, FreeScoutModuleTimeTracking:
+		return true
+	}
+	return false
+}
+
+func (e FreeScoutModule) String() string {
+	return string(e)
+}
+
+func (e *FreeScoutModule) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FreeScoutModule(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FreeScoutModule", str)
+	}
+	return nil
+}
+
+func (e FreeScoutModule) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FreeScoutModule) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FreeScoutModule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Sort direction.
 type OrderDirection string
 
@@ -1472,6 +1611,8 @@ const (
 	PhotoTypeGoogleplus PhotoType = "GOOGLEPLUS"
 	// LinkedIn.
 	PhotoTypeLinkedin PhotoType = "LINKEDIN"
+	// VK (real installs send it, beyond the documented values).
+	PhotoTypeVk PhotoType = "VK"
 )
 
 var AllPhotoType = []PhotoType{
@@ -1482,11 +1623,12 @@ var AllPhotoType = []PhotoType{
 	PhotoTypeGoogleprofile,
 	PhotoTypeGoogleplus,
 	PhotoTypeLinkedin,
+	PhotoTypeVk,
 }
 
 func (e PhotoType) IsValid() bool {
 	switch e {
-	case PhotoTypeUnknown, PhotoTypeGravatar, PhotoTypeTwitter, PhotoTypeFacebook, PhotoTypeGoogleprofile, PhotoTypeGoogleplus, PhotoTypeLinkedin:
+	case PhotoTypeUnknown, PhotoTypeGravatar, PhotoTypeTwitter, PhotoTypeFacebook, PhotoTypeGoogleprofile, PhotoTypeGoogleplus, PhotoTypeLinkedin, PhotoTypeVk:
 		return true
 	}
 	return false
@@ -1522,6 +1664,67 @@ func (e *PhotoType) UnmarshalJSON(b []byte) error {
 }
 
 func (e PhotoType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether the install has a module.
+type Presence string
+
+const (
+	// It has it.
+	PresencePresent Presence = "PRESENT"
+	// It lacks it (not installed, or not active): what needs it is MODULE_UNAVAILABLE.
+	PresenceMissing Presence = "MISSING"
+	// No answer has told yet.
+	PresenceUnknown Presence = "UNKNOWN"
+)
+
+var AllPresence = []Presence{
+	PresencePresent,
+	PresenceMissing,
+	PresenceUnknown,
+}
+
+func (e Presence) IsValid() bool {
+	switch e {
+	case PresencePresent, PresenceMissing, PresenceUnknown:
+		return true
+	}
+	return false
+}
+
+func (e Presence) String() string {
+	return string(e)
+}
+
+func (e *Presence) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Presence(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Presence", str)
+	}
+	return nil
+}
+
+func (e Presence) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Presence) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Presence) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1584,6 +1787,67 @@ func (e *Scope) UnmarshalJSON(b []byte) error {
 }
 
 func (e Scope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether the install has a behaviour of the API.
+type Support string
+
+const (
+	// It has it.
+	SupportSupported Support = "SUPPORTED"
+	// It lacks it: the gateway makes up for it where it can (see each field), or refuses what it cannot answer correctly.
+	SupportUnsupported Support = "UNSUPPORTED"
+	// No answer has told yet: the gateway acts as if it were UNSUPPORTED wherever that is needed for a correct answer.
+	SupportUnknown Support = "UNKNOWN"
+)
+
+var AllSupport = []Support{
+	SupportSupported,
+	SupportUnsupported,
+	SupportUnknown,
+}
+
+func (e Support) IsValid() bool {
+	switch e {
+	case SupportSupported, SupportUnsupported, SupportUnknown:
+		return true
+	}
+	return false
+}
+
+func (e Support) String() string {
+	return string(e)
+}
+
+func (e *Support) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Support(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Support", str)
+	}
+	return nil
+}
+
+func (e Support) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Support) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Support) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

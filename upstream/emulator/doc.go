@@ -53,6 +53,18 @@
 // customFields are ignored), customers no customerFields key, and the tag filter is
 // ignored.
 //
+// # Validation errors
+//
+// Validation errors are answered 400 with FreeScout's documented body (message, errorCode
+// and _embedded.errors[] with path, message, rejectedValue and source). Some installs
+// answer them Laravel's way instead; Options.LaravelErrors does too: 422, the message "The
+// given data was invalid." and an errors object listing each field's messages under its
+// path in dot notation ({"threads.0.user": ["…"]}). Other errors keep their form.
+//
+// A fault (InjectFault) with Land and Relay passes the real answer on, changed as a proxy
+// or an install may change it: another status, another body, headers dropped (a create
+// answered 200 without its Resource-ID header, say).
+//
 // # Conversation updates
 //
 // PUT /api/conversations/{id} makes its changes in the order of the body's members. Each

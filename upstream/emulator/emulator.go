@@ -52,6 +52,11 @@ type Options struct {
 	// DefaultWebhookRetryDelays, short enough for tests; FreeScoutWebhookRetryDelays
 	// is a real install's schedule. An empty, non-nil slice never retries.
 	WebhookRetryDelays []time.Duration
+	// LaravelErrors answers validation errors as some installs do, Laravel's way:
+	// 422 with {"message": "The given data was invalid.", "errors": {"threads.0.user":
+	// ["…"]}} instead of 400 with _embedded.errors. Other errors keep their form.
+	LaravelErrors bool
+
 	// WebhookClient sends webhook deliveries. Nil is a client with a 30-second timeout
 	// that refuses hosts reserved for documentation (example.com, example.org,
 	// example.net and the .example, .test and .invalid domains, RFC 2606) without
@@ -86,6 +91,7 @@ type Emulator struct {
 	now     func() time.Time
 	routes  []pathRoute
 	dialect *dialect
+	laravel bool // Options.LaravelErrors
 
 	mu sync.RWMutex // guards db
 	db *store
@@ -109,6 +115,7 @@ func Open(opts Options) (*Emulator, error) {
 		apiKey:  opts.APIKey,
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Second) },
 		dialect: d,
+		laravel: opts.LaravelErrors,
 		db:      sampleStore(d),
 	}
 	e.latency.Store(int64(opts.Latency))
@@ -165,22 +172,30 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
 		if waitUntil(r.Context(), due) {
 			if f.Land {
-				e.answer(&heldAnswer{header: http.Header{}}, r, rt, id) // the answer is lost
+				held := &heldAnswer{header: http.Header{}}
+				e.answer(held, r, rt, id) // the answer is lost, or changed on its way
+				if f.Relay {
+					relay(w, e.restyle(held), f)
+					return
+				}
 			}
 			applyFault(w, r, f)
 		}
 		return
 	}
-	if r.Method != http.MethodGet || latency <= 0 {
+	if (r.Method != http.MethodGet || latency <= 0) && !e.laravel {
 		if waitUntil(r.Context(), due) {
 			e.answer(w, r, rt, id)
 		}
 		return
 	}
+	if r.Method != http.MethodGet && !waitUntil(r.Context(), due) {
+		return // a write takes effect only once the latency has passed
+	}
 	held := &heldAnswer{header: h}
 	e.answer(held, r, rt, id)
 	if waitUntil(r.Context(), due) {
-		held.sendTo(w)
+		e.restyle(held).sendTo(w)
 	}
 }
 

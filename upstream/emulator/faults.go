@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -32,6 +33,14 @@ type Fault struct {
 	// then gives the fault instead of the answer: an answer lost on its way back, as when
 	// FreeScout's proxy times out after FreeScout wrote.
 	Land bool
+	// Relay, with Land, passes the real answer on instead of a failure, changed as an
+	// install or a proxy in front of it may change it: with Status instead of its own
+	// status when Status is set, with Body instead of its body when Body is set, and
+	// without the headers DropHeaders names (a create answered 200 without Resource-ID,
+	// say). Without Land it does nothing.
+	Relay bool
+	// DropHeaders are the headers a relayed answer goes without, e.g. "Resource-ID".
+	DropHeaders []string
 }
 
 // InjectFault gives f to every request whose method and URL path match pattern.
@@ -160,6 +169,26 @@ func (s *faultSet) take(method, path string) (Fault, bool) {
 		return r.fault, true
 	}
 	return Fault{}, false
+}
+
+// relay passes the real answer a on to w, changed as f says (see Fault.Relay).
+func relay(w http.ResponseWriter, a *heldAnswer, f Fault) {
+	h := w.Header()
+	for k, v := range a.header {
+		h[k] = v
+	}
+	for _, k := range f.DropHeaders {
+		h.Del(k)
+	}
+	if f.Status != 0 {
+		a.status = f.Status
+	}
+	if f.Body != "" {
+		a.body = []byte(f.Body)
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	}
+	a.sendTo(w)
 }
 
 // applyFault answers r with f.

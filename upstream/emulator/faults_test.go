@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -148,21 +149,51 @@ func TestLatency(t *testing.T) {
 	}
 
 	t.Run("concurrent requests sleep concurrently", func(t *testing.T) {
+		// Causality, not the clock: n requests are held in their latency (an hour) at
+		// once, and meanwhile another request is answered; then they are let go. Were
+		// the latency served one request at a time, the last request would never be
+		// answered while the others wait.
 		const n = 20
-		start := time.Now()
+		arrived := make(chan struct{}, n)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/conversations/1" {
+				// The emulator sets its CORS headers once it has taken the latency.
+				w = &headerSignal{ResponseWriter: w, signal: arrived}
+			}
+			c.em.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		c.em.SetLatency(time.Hour)
+		ctx, cancel := context.WithCancel(t.Context())
 		var wg sync.WaitGroup
+		errs := make(chan error, n)
 		for range n {
 			wg.Go(func() {
-				if res := c.goDo(http.MethodGet, "/api/conversations/1", nil); res.status != http.StatusOK {
-					t.Errorf("status %d", res.status)
+				req := c.request(http.MethodGet, "/api/conversations/1", nil)
+				req.URL.Host = strings.TrimPrefix(srv.URL, "http://")
+				res, err := srv.Client().Do(req.WithContext(ctx))
+				if err == nil {
+					res.Body.Close()
 				}
+				errs <- err
 			})
 		}
-		wg.Wait()
-		// serialized, the requests would take n × latency; the bound is loose on purpose
-		if d := time.Since(start); d >= n*latency/2 {
-			t.Errorf("%d concurrent requests took %v: latency is not per request", n, d)
+		for range n {
+			<-arrived
 		}
+		c.em.SetLatency(0) // for requests that start from now on
+		if res := c.do(http.MethodGet, "/api/mailboxes", nil); res.status != http.StatusOK {
+			t.Errorf("a request while %d others wait their latency: status %d", n, res.status)
+		}
+		cancel()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("a request held for an hour ended with %v, want its context's cancellation", err)
+			}
+		}
+		c.em.SetLatency(latency)
 	})
 	t.Run("latency ends with the request context", func(t *testing.T) {
 		c.em.SetLatency(time.Hour)
@@ -193,6 +224,18 @@ func TestLatency(t *testing.T) {
 			t.Errorf("the write landed: %s", body)
 		}
 	})
+}
+
+// headerSignal is a ResponseWriter that signals on the first call of Header.
+type headerSignal struct {
+	http.ResponseWriter
+	signal chan<- struct{}
+	once   sync.Once
+}
+
+func (h *headerSignal) Header() http.Header {
+	h.once.Do(func() { h.signal <- struct{}{} })
+	return h.ResponseWriter.Header()
 }
 
 // TestLatencyHoldsTheSameAnswer checks that a GET answered under latency (computed at once,

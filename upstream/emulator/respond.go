@@ -224,3 +224,42 @@ func listPage[T, J any](name string, items []T, p pageRequest, render func(T) J)
 	}
 	return ok(listJSON{Embedded: map[string]any{name: out}, Page: info})
 }
+
+// restyle turns a held validation error (400 with _embedded.errors) into Laravel's form
+// when the emulator answers so (Options.LaravelErrors): 422, the message "The given data
+// was invalid." and an errors object that lists each field's messages under its path in
+// Laravel's dot notation (threads[0].user is threads.0.user). Other answers pass as they
+// are.
+func (e *Emulator) restyle(a *heldAnswer) *heldAnswer {
+	if !e.laravel || a.status != http.StatusBadRequest {
+		return a
+	}
+	var eb errorBody
+	if json.Unmarshal(a.body, &eb) != nil || eb.Embedded == nil || len(eb.Embedded.Errors) == 0 {
+		return a
+	}
+	out := struct {
+		Message string              `json:"message"`
+		Errors  map[string][]string `json:"errors"`
+	}{Message: "The given data was invalid.", Errors: map[string][]string{}}
+	for _, f := range eb.Embedded.Errors {
+		path := laravelPath(f.Path)
+		if path == "" {
+			out.Message = f.Message // about the body as a whole
+			continue
+		}
+		out.Errors[path] = append(out.Errors[path], f.Message)
+	}
+	a.status = http.StatusUnprocessableEntity
+	a.body = encodeJSON(out)
+	a.header.Set("Content-Length", strconv.Itoa(len(a.body)))
+	return a
+}
+
+// laravelPath writes a field path in Laravel's dot notation: customFields[0].value is
+// customFields.0.value.
+func laravelPath(p string) string {
+	p = strings.ReplaceAll(p, "[", ".")
+	p = strings.ReplaceAll(p, "]", "")
+	return strings.Trim(p, ".")
+}
