@@ -245,21 +245,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "scoutgraph %s listening on http://%s (%s)\n", version(), ln.Addr(), ui)
 	logger.Info("listening", "addr", ln.Addr().String(), "demo", cfg.demo, "redis", cfg.redisURL != "",
 		"graphiql", graphiql.Built(), "tracing", tel.Enabled())
-	go checkFreeScout(ctx, gw, logger)
+	reportFreeScout(gw.StartErr(), logger)
 	return serveHTTP(ctx, ln, gw.Handler(), logger, cfg.maxConns, gw.EndStreams)
 }
 
-// checkFreeScout asks FreeScout once, at start, whether it takes the
-// gateway's key, and says in one line when it does not (never the key).
-func checkFreeScout(ctx context.Context, gw *gateway.Gateway, logger *slog.Logger) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	switch err := gw.CheckFreeScout(ctx); {
+// reportFreeScout says in one line how FreeScout answered the gateway's
+// questions at start (gateway.New asks them with its key): above all, when
+// it rejects the key (never the key itself).
+func reportFreeScout(err error, logger *slog.Logger) {
+	switch {
 	case err == nil:
 		logger.Info("FreeScout accepts the API key")
 	case errors.Is(err, upstream.ErrUnauthorized):
 		logger.Error("FreeScout rejects the API key (FREESCOUT_API_KEY): every query will fail until it is fixed; in FreeScout see Manage » API & Webhooks", "err", err)
-	case ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded):
+	default:
 		logger.Warn("FreeScout did not answer at start; queries will tell", "err", err)
 	}
 }

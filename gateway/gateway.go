@@ -136,6 +136,8 @@ type Gateway struct {
 	metrics *metrics
 	handler http.Handler
 
+	started error // what asking FreeScout at start failed with
+
 	readyMu sync.Mutex
 	unready map[string]string // dependency → the error last logged
 }
@@ -159,7 +161,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 		return nil, err
 	}
 	a := &Gateway{logger: logger, client: client, metrics: m, unready: map[string]string{}}
-	learnInstall(ctx, client, logger)
+	a.started = learnInstall(ctx, client, logger)
 	var (
 		rate ratelimit.Limiter
 		bus  events.Bus
@@ -297,6 +299,11 @@ func (a *Gateway) ready(ctx context.Context) map[string]error {
 	}
 	return states
 }
+
+// StartErr is what asking FreeScout about itself at start (New) failed
+// with, nil when it answered: an error wrapping upstream.ErrUnauthorized
+// when it rejected the gateway's key.
+func (a *Gateway) StartErr() error { return a.started }
 
 // CheckFreeScout asks FreeScout for one mailbox with the gateway's key:
 // nil when it answers, an error wrapping upstream.ErrUnauthorized when it

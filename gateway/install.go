@@ -19,7 +19,10 @@ const probeTimeout = 10 * time.Second
 // filters wrongly. A FreeScout that does not answer does not keep the
 // gateway from starting: the requests that need to know ask again (at most
 // once a minute), and until then the gateway filters what it must itself.
-func learnInstall(ctx context.Context, client *upstream.Client, logger *slog.Logger) {
+//
+// It returns what asking failed with: an error wrapping
+// upstream.ErrUnauthorized when FreeScout rejects the gateway's key.
+func learnInstall(ctx context.Context, client *upstream.Client, logger *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	err := client.Probe(ctx)
@@ -33,7 +36,8 @@ func learnInstall(ctx context.Context, client *upstream.Client, logger *slog.Log
 	}
 	if err != nil {
 		logger.Warn("could not learn everything about the freescout install at start", "err", err, "module_version", r.Version.String())
-		return
+		return err
 	}
 	logger.Info("freescout install", "module_version", r.Version.String(), "modules", modules)
+	return nil
 }
