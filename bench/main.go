@@ -119,25 +119,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stopUp()
 	if o.live {
 		report, err := runLive(ctx, o, bin, up, stderr)
-		if err != nil {
-			return err
-		}
-		fmt.Fprint(stdout, "\n"+report)
-		if o.out != "" {
-			return os.WriteFile(o.out, []byte(header+"\n"+report), 0o644)
-		}
-		return nil
+		return output(stdout, o, header, report, err)
 	}
 	if o.attack {
 		report, err := runAttack(ctx, o, bin, up)
-		if err != nil {
-			return err
-		}
-		fmt.Fprint(stdout, "\n"+report)
-		if o.out != "" {
-			return os.WriteFile(o.out, []byte(header+"\n"+report), 0o644)
-		}
-		return nil
+		return output(stdout, o, header, report, err)
 	}
 	client, err := queries.Client(up)
 	if err != nil {
@@ -170,6 +156,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(missed) > 0 {
 		return fmt.Errorf("upstream calls above the minimum: %s", strings.Join(missed, ", "))
+	}
+	return nil
+}
+
+// output prints a mode's report, and writes it with the header to -out.
+func output(stdout io.Writer, o options, header, report string, err error) error {
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, "\n"+report)
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(header+"\n"+report), 0o644)
 	}
 	return nil
 }

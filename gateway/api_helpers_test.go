@@ -8,6 +8,9 @@ package gateway_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -19,8 +22,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scoutgraph/scoutgraph/gateway"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
 	"github.com/scoutgraph/scoutgraph/upstream"
+	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
 // apiEnv is one test's emulator and gateway, with a FreeScout client that
@@ -647,4 +652,31 @@ func hasUserError(errs []apiUserError, code string, field ...string) bool {
 	return slices.ContainsFunc(errs, func(e apiUserError) bool {
 		return e.Code == code && slices.Equal(e.Field, field)
 	})
+}
+
+// gatewayBehind starts a gateway in front of a current emulator whose
+// requests' query strings pass through change first (an install, or a
+// proxy, that drops a parameter); its fs client talks to the changed one.
+func gatewayBehind(t *testing.T, change func(url.Values)) *apiEnv {
+	t.Helper()
+	emu := emulator.New(emulator.Options{APIKey: gatewaytest.APIKey})
+	t.Cleanup(func() { _ = emu.Close() })
+	changed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		change(q)
+		r.URL.RawQuery = q.Encode()
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(changed.Close)
+	gw, err := gateway.New(t.Context(), gateway.Config{FreeScoutURL: changed.URL, APIKey: gatewaytest.APIKey}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler())
+	t.Cleanup(func() { srv.Close(); _ = gw.Close() })
+	fs, err := upstream.New(changed.URL, gatewaytest.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiEnv{Env: &gatewaytest.Env{URL: srv.URL}, fs: fs}
 }

@@ -4,17 +4,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/scoutgraph/scoutgraph/gateway"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
 	"github.com/scoutgraph/scoutgraph/upstream"
-	"github.com/scoutgraph/scoutgraph/upstream/emulator"
 )
 
 // pageOf is one page of any connection, as the paging tests select it.
@@ -364,29 +360,11 @@ func TestAPIPagingMixedPageSizes(t *testing.T) {
 // FreeScout that, like older API module versions, always serves pages of 50.
 func TestAPIPagingWhenFreeScoutIgnoresPageSize(t *testing.T) {
 	t.Parallel()
-	emu := emulator.New(emulator.Options{APIKey: gatewaytest.APIKey})
-	old := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		q.Del("pageSize")
-		r.URL.RawQuery = q.Encode()
-		emu.ServeHTTP(w, r)
-	}))
-	t.Cleanup(old.Close)
-	gw, err := gateway.New(t.Context(), gateway.Config{FreeScoutURL: old.URL, APIKey: gatewaytest.APIKey}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(func() { srv.Close(); _ = gw.Close() })
-	fs, err := upstream.New(old.URL, gatewaytest.APIKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &apiEnv{Env: &gatewaytest.Env{URL: srv.URL}, fs: fs}
+	a := gatewayBehind(t, func(q url.Values) { q.Del("pageSize") })
 
 	var want []string
 	for page := 1; ; page++ {
-		items, p, err := fs.Conversations.List(t.Context(), &upstream.ConversationListOptions{Statuses: everyStatus, ListOptions: upstream.ListOptions{Page: page}})
+		items, p, err := a.fs.Conversations.List(t.Context(), &upstream.ConversationListOptions{Statuses: everyStatus, ListOptions: upstream.ListOptions{Page: page}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,11 +389,11 @@ func TestAPIPagingWhenFreeScoutIgnoresPageSize(t *testing.T) {
 			Mailboxes struct{ TotalCount int } `json:"mailboxes"`
 		}
 		a.decode(t, `{ users { totalCount } mailboxes { totalCount } }`, nil, &got)
-		_, users, err := fs.Users.List(t.Context(), nil)
+		_, users, err := a.fs.Users.List(t.Context(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, mailboxes, err := fs.Mailboxes.List(t.Context(), nil)
+		_, mailboxes, err := a.fs.Mailboxes.List(t.Context(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

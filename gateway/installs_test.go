@@ -8,15 +8,12 @@ package gateway_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/scoutgraph/scoutgraph/gateway"
 	"github.com/scoutgraph/scoutgraph/gateway/gatewaytest"
 	"github.com/scoutgraph/scoutgraph/upstream"
 	"github.com/scoutgraph/scoutgraph/upstream/emulator"
@@ -497,30 +494,13 @@ func TestInstallsUnknownUntilFreeScoutAnswers(t *testing.T) {
 	})
 	t.Run("a filter ignored after all", func(t *testing.T) {
 		t.Parallel()
-		emu := emulator.New(emulator.Options{APIKey: gatewaytest.APIKey})
-		t.Cleanup(func() { _ = emu.Close() })
 		// In front of a current module, something drops createdByUserId, but
 		// not the value the gateway's probe asks with.
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
+		a := gatewayBehind(t, func(q url.Values) {
 			if v := q.Get("createdByUserId"); v != "" && v != "2147483647" {
 				q.Del("createdByUserId")
-				r.URL.RawQuery = q.Encode()
 			}
-			emu.ServeHTTP(w, r)
-		}))
-		t.Cleanup(srv.Close)
-		gw, err := gateway.New(t.Context(), gateway.Config{FreeScoutURL: srv.URL, APIKey: gatewaytest.APIKey}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		gsrv := httptest.NewServer(gw.Handler())
-		t.Cleanup(func() { gsrv.Close(); _ = gw.Close() })
-		fs, err := upstream.New(srv.URL, gatewaytest.APIKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := &apiEnv{Env: &gatewaytest.Env{URL: gsrv.URL}, fs: fs}
+		})
 		all := a.listAll(t, upstream.ConversationListOptions{Statuses: everyStatus})
 		var want []string
 		for _, c := range all {

@@ -187,23 +187,11 @@ func (b *bounds) walk(sel ast.SelectionSet) {
 			b.sameName = name
 		}
 	}
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			if s.Alias != "" && s.Alias != s.Name {
-				b.aliases++
-			}
-			if len(s.SelectionSet) > 0 {
-				b.walk(s.SelectionSet)
-			}
-		case *ast.InlineFragment:
-			b.walkNested(s.SelectionSet)
-		}
-	}
+	b.walkNested(sel)
 }
 
-// walkNested walks the fields nested in an inline fragment's fields (its
-// own fields were counted with the enclosing selection set).
+// walkNested walks what is nested in sel's fields and inline fragments
+// (sel's own fields were counted with the enclosing selection set).
 func (b *bounds) walkNested(sel ast.SelectionSet) {
 	for _, s := range sel {
 		switch s := s.(type) {
