@@ -2,7 +2,7 @@
 
 GRAPHIQL_SRC := $(wildcard graphiql/web/src/*) graphiql/web/build.mjs graphiql/web/package-lock.json
 
-.PHONY: demo test deps graphiql generate check bench docker
+.PHONY: demo test deps graphiql generate check bench load docker
 
 ## demo: build the GraphiQL bundle and the binary, then run the gateway on the built-in
 ## FreeScout emulator. The recipe execs the binary (not `go run`, whose child would outlive
@@ -48,6 +48,12 @@ check:
 ## bench: the upstream-traffic benchmark (20 ms injected latency, 50 runs per query)
 bench:
 	go run ./bench
+
+## load: requests/s and gateway CPU per request of the warm inbox under wrk (installed with apt-get
+## when missing), on the emulator without latency; BEFORE_BIN=/path/to/old/scoutgraph compares an
+## older build with this tree's in the same run (bench/load.sh has the settings)
+load:
+	bash bench/load.sh
 
 ## docker: build the container image
 docker:
