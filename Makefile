@@ -30,17 +30,20 @@ graphiql: graphiql/dist/index.js
 graphiql/dist/index.js: $(GRAPHIQL_SRC)
 	cd graphiql/web && npm ci --no-audit --no-fund && npm run build
 
-## generate: regenerate gqlgen's code after a schema change
+## generate: regenerate gqlgen's code after a schema change, then the inline writers
+## built from gqlgen's codegen data (graph/internal/inlinegen)
 generate:
 	go tool gqlgen generate
+	go run ./graph/internal/inlinegen
 
 ## check: formatting, vet, and generated code up to date
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
-	@gen="graph/generated.go graph/model/models_gen.go graph/*.resolvers.go go.mod go.sum"; \
+	@gen="graph/generated.go graph/inline_gen.go graph/model/models_gen.go graph/*.resolvers.go go.mod go.sum"; \
 	before=$$(cat $$gen | sha256sum); \
 	go tool gqlgen generate; \
+	go run ./graph/internal/inlinegen || exit 1; \
 	after=$$(cat $$gen | sha256sum); \
 	if [ "$$before" != "$$after" ]; then git diff --stat; echo "generated code is stale: run make generate and commit"; exit 1; fi
 	@echo "check: gofmt, vet and generated code ok"

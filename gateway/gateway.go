@@ -365,6 +365,8 @@ func routes(mux *http.ServeMux, logger *slog.Logger, m *metrics, s server) {
 		gqlhttp.WithExtension(s.pipeline),
 		gqlhttp.WithAroundOperations(s.resolver.AroundOperations),
 		gqlhttp.WithAroundRootFields(graph.ForgetBeforeMutations),
+		// Plain subtrees written in one buffer (see graph.InlineFields).
+		gqlhttp.WithAroundFields(graph.InlineFields),
 	)
 	mux.Handle("/graphql", corsFor(s.cors, withDeadline(s.requestTimeout, compressAnswers(authenticate(s.auth, gql)))))
 	mux.Handle("/webhooks/freescout", s.webhooks)

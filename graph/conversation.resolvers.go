@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/scoutgraph/scoutgraph/customfields"
 	"github.com/scoutgraph/scoutgraph/errcode"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/upstream"
@@ -19,29 +18,6 @@ import (
 // Mailbox is the resolver for the mailbox field.
 func (r *conversationResolver) Mailbox(ctx context.Context, obj *model.Conversation) (*model.Mailbox, error) {
 	return mailboxByID(ctx, obj.Raw.MailboxID)
-}
-
-// CustomFields is the resolver for the customFields field.
-func (r *conversationResolver) CustomFields(ctx context.Context, obj *model.Conversation) ([]*model.CustomFieldValue, error) {
-	if obj.Raw != nil && obj.Raw.CustomFields == nil {
-		// FreeScout sends customFields with every conversation when it has
-		// the Custom Fields module.
-		return nil, moduleUnavailable(upstream.ModuleCustomFields, "a conversation's customFields need it")
-	}
-	return obj.CustomFields, nil
-}
-
-// Field is the resolver for the field field.
-func (r *customFieldValueResolver) Field(ctx context.Context, obj *model.CustomFieldValue) (*model.CustomField, error) {
-	defs, err := session(ctx).CustomFields(ctx, obj.MailboxID)
-	if err != nil {
-		return nil, err
-	}
-	def, ok := customfields.Find(defs, obj.FieldID)
-	if !ok {
-		return nil, nil // the mailbox no longer defines the field: null, as the schema documents
-	}
-	return toCustomField(def), nil
 }
 
 // CreateConversation is the resolver for the createConversation field.
@@ -302,9 +278,6 @@ func (r *timelogResolver) User(ctx context.Context, obj *model.Timelog) (*model.
 // Conversation returns ConversationResolver implementation.
 func (r *Resolver) Conversation() ConversationResolver { return &conversationResolver{r} }
 
-// CustomFieldValue returns CustomFieldValueResolver implementation.
-func (r *Resolver) CustomFieldValue() CustomFieldValueResolver { return &customFieldValueResolver{r} }
-
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -315,9 +288,8 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Timelog() TimelogResolver { return &timelogResolver{r} }
 
 type (
-	conversationResolver     struct{ *Resolver }
-	customFieldValueResolver struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	timelogResolver          struct{ *Resolver }
+	conversationResolver struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	timelogResolver      struct{ *Resolver }
 )

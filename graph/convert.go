@@ -75,7 +75,23 @@ func str(s string) *string {
 	return &s
 }
 
-func timePtr(t upstream.Time) *time.Time { return t.Ptr() }
+// timePtr points at t's time, or is nil when t is zero. The model's times
+// point into the wire object they came from (which the model keeps): no copy.
+func timePtr(t *upstream.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t.Time
+}
+
+// strAt is s itself, or nil when it is empty: the model's strings point into
+// the wire object they came from.
+func strAt(s *string) *string {
+	if *s == "" {
+		return nil
+	}
+	return s
+}
 
 func strs(s []string) []string {
 	if s == nil {
@@ -97,26 +113,31 @@ func toConversation(c *upstream.Conversation) *model.Conversation {
 		ThreadsCount:  c.ThreadsCount,
 		Cc:            strs(c.Cc),
 		Bcc:           strs(c.Bcc),
-		CreatedAt:     timePtr(c.CreatedAt),
-		UpdatedAt:     timePtr(c.UpdatedAt),
-		UserUpdatedAt: timePtr(c.UserUpdatedAt),
-		ClosedAt:      timePtr(c.ClosedAt),
-		CustomFields:  make([]*model.CustomFieldValue, 0, len(c.CustomFields)),
+		CreatedAt:     timePtr(&c.CreatedAt),
+		UpdatedAt:     timePtr(&c.UpdatedAt),
+		UserUpdatedAt: timePtr(&c.UserUpdatedAt),
+		ClosedAt:      timePtr(&c.ClosedAt),
 		Raw:           c,
 	}
+	if c.Source != nil {
+		m.Source = &model.Source{Type: strAt(&c.Source.Type), Via: strAt(&c.Source.Via)}
+	}
+	if w := c.CustomerWaitingSince; w != nil {
+		m.CustomerWaitingSince = &model.WaitingSince{Time: timePtr(&w.Time), Friendly: strAt(&w.Friendly), LatestReplyFrom: strAt(&w.LatestReplyFrom)}
+	}
+	return m
+}
+
+// customFieldValues are c's custom-field values.
+func customFieldValues(c *upstream.Conversation) []*model.CustomFieldValue {
+	out := make([]*model.CustomFieldValue, 0, len(c.CustomFields))
 	for _, f := range c.CustomFields {
-		m.CustomFields = append(m.CustomFields, &model.CustomFieldValue{
+		out = append(out, &model.CustomFieldValue{
 			ID: id(f.ID), Name: f.Name, Value: strPtr(string(f.Value)), Text: strPtr(textOf(f)),
 			FieldID: f.ID, MailboxID: c.MailboxID,
 		})
 	}
-	if c.Source != nil {
-		m.Source = &model.Source{Type: str(c.Source.Type), Via: str(c.Source.Via)}
-	}
-	if w := c.CustomerWaitingSince; w != nil {
-		m.CustomerWaitingSince = &model.WaitingSince{Time: timePtr(w.Time), Friendly: str(w.Friendly), LatestReplyFrom: str(w.LatestReplyFrom)}
-	}
-	return m
+	return out
 }
 
 func toThread(t *upstream.Thread) *model.Thread {
@@ -129,8 +150,8 @@ func toThread(t *upstream.Thread) *model.Thread {
 		To:          strs(t.To),
 		Cc:          strs(t.Cc),
 		Bcc:         strs(t.Bcc),
-		CreatedAt:   timePtr(t.CreatedAt),
-		OpenedAt:    timePtr(t.OpenedAt),
+		CreatedAt:   timePtr(&t.CreatedAt),
+		OpenedAt:    timePtr(&t.OpenedAt),
 		Attachments: make([]*model.Attachment, 0, len(t.Embedded.Attachments)),
 		Raw:         t,
 	}
@@ -157,8 +178,8 @@ func toCustomer(c *upstream.Customer) *model.Customer {
 		JobTitle:       str(c.JobTitle),
 		PhotoURL:       str(c.PhotoURL),
 		Notes:          str(c.Notes),
-		CreatedAt:      timePtr(c.CreatedAt),
-		UpdatedAt:      timePtr(c.UpdatedAt),
+		CreatedAt:      timePtr(&c.CreatedAt),
+		UpdatedAt:      timePtr(&c.UpdatedAt),
 		Emails:         entries(c.Embedded.Emails),
 		Phones:         entries(c.Embedded.Phones),
 		SocialProfiles: entries(c.Embedded.SocialProfiles),
@@ -221,7 +242,7 @@ func entries(es []upstream.Entry) []*model.ContactEntry {
 func customerFromPerson(p *upstream.Person) *model.Customer {
 	return &model.Customer{
 		ID: id(p.ID), Key: p.ID,
-		FirstName: str(p.FirstName), LastName: str(p.LastName), Email: str(p.Email), PhotoURL: str(p.PhotoURL),
+		FirstName: strAt(&p.FirstName), LastName: strAt(&p.LastName), Email: strAt(&p.Email), PhotoURL: strAt(&p.PhotoURL),
 		Emails: []*model.ContactEntry{}, Phones: []*model.ContactEntry{}, SocialProfiles: []*model.ContactEntry{},
 		Websites: []*model.ContactEntry{}, FieldValues: []*model.CustomerFieldValue{},
 	}
@@ -233,7 +254,7 @@ func toUser(u *upstream.User) *model.User {
 		FirstName: str(u.FirstName), LastName: str(u.LastName), Email: str(u.Email),
 		AlternateEmails: str(u.AlternateEmails), JobTitle: str(u.JobTitle), Phone: str(u.Phone),
 		Timezone: str(u.Timezone), PhotoURL: str(u.PhotoURL), Language: str(u.Language),
-		CreatedAt: timePtr(u.CreatedAt), UpdatedAt: timePtr(u.UpdatedAt),
+		CreatedAt: timePtr(&u.CreatedAt), UpdatedAt: timePtr(&u.UpdatedAt),
 	}
 	if u.Role != "" {
 		r := enumOf(u.Role, model.UserRoleUnknown)
@@ -244,11 +265,11 @@ func toUser(u *upstream.User) *model.User {
 
 // userFromPerson builds a User from what FreeScout embedded.
 func userFromPerson(p *upstream.Person) *model.User {
-	return &model.User{ID: id(p.ID), Key: p.ID, FirstName: str(p.FirstName), LastName: str(p.LastName), Email: str(p.Email), PhotoURL: str(p.PhotoURL)}
+	return &model.User{ID: id(p.ID), Key: p.ID, FirstName: strAt(&p.FirstName), LastName: strAt(&p.LastName), Email: strAt(&p.Email), PhotoURL: strAt(&p.PhotoURL)}
 }
 
 func toMailbox(m *upstream.Mailbox) *model.Mailbox {
-	return &model.Mailbox{ID: id(m.ID), Key: m.ID, Name: m.Name, Email: m.Email, CreatedAt: timePtr(m.CreatedAt), UpdatedAt: timePtr(m.UpdatedAt)}
+	return &model.Mailbox{ID: id(m.ID), Key: m.ID, Name: m.Name, Email: m.Email, CreatedAt: timePtr(&m.CreatedAt), UpdatedAt: timePtr(&m.UpdatedAt)}
 }
 
 func toCustomField(f upstream.CustomField) *model.CustomField {
@@ -275,7 +296,7 @@ func toTimelog(t upstream.Timelog) *model.Timelog {
 	return &model.Timelog{
 		ID: id(t.ID), ConversationStatus: enumOf(t.ConversationStatus, model.ConversationStatusUnknown),
 		TimeSpent: t.TimeSpent, Paused: t.Paused, Finished: t.Finished,
-		CreatedAt: timePtr(t.CreatedAt), UpdatedAt: timePtr(t.UpdatedAt), UserID: t.UserID,
+		CreatedAt: timePtr(&t.CreatedAt), UpdatedAt: timePtr(&t.UpdatedAt), UserID: t.UserID,
 	}
 }
 

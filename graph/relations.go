@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/scoutgraph/scoutgraph/customfields"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
@@ -54,6 +55,7 @@ type conversationNeeds struct {
 	customer, assignee, createdBy, closedBy personNeed
 	threads                                 *threadNeeds // nil unless threads are selected
 	tags, timelogs                          bool
+	customFields, customFieldDefs           bool // customFields, and their field
 }
 
 func conversationNeedsOf(ctx context.Context, fields []graphql.CollectedField) conversationNeeds {
@@ -64,6 +66,10 @@ func conversationNeedsOf(ctx context.Context, fields []graphql.CollectedField) c
 		closedBy:  personNeedOf(ctx, fields, "closedBy"),
 		tags:      selects(fields, "tags"),
 		timelogs:  selects(fields, "timelogs"),
+	}
+	if selects(fields, "customFields") {
+		n.customFields = true
+		n.customFieldDefs = selects(children(ctx, fields, "customFields", "CustomFieldValue"), "field")
 	}
 	if selects(fields, "threads") {
 		t := threadNeedsOf(ctx, children(ctx, fields, "threads", "Thread"))
@@ -78,6 +84,9 @@ type relationReader struct {
 	s   Session
 	ctx context.Context
 	wg  sync.WaitGroup
+	// defs are the custom-field values waiting for their mailbox's
+	// definitions, by mailbox (read once per mailbox, see flush).
+	defs map[int][]*model.CustomFieldValue
 }
 
 func newRelationReader(ctx context.Context, s Session) *relationReader {
@@ -91,6 +100,7 @@ func (rr *relationReader) conversations(fields []graphql.CollectedField, convs .
 	for _, c := range convs {
 		rr.conversation(&n, c)
 	}
+	rr.flush()
 }
 
 // threads is conversations for threads reached without their conversation
@@ -136,6 +146,55 @@ func (rr *relationReader) conversation(n *conversationNeeds, c *model.Conversati
 	if n.timelogs {
 		embeddedList(rr, c, upstream.EmbedTimelogs, timelogsOf, func(t *upstream.Timelog) *model.Timelog { return toTimelog(*t) }, &rel.Timelogs)
 	}
+	if n.customFields {
+		rr.customFields(c, n.customFieldDefs)
+	}
+}
+
+// customFields fills in c's custom-field values, FreeScout sends them with
+// every conversation when it has the Custom Fields module, and queues them
+// for their definitions when withDefs.
+func (rr *relationReader) customFields(c *model.Conversation, withDefs bool) {
+	if c.Raw.CustomFields == nil {
+		c.Rel.CustomFields.Set(nil, moduleUnavailable(upstream.ModuleCustomFields, "a conversation's customFields need it"))
+		return
+	}
+	vals := customFieldValues(c.Raw)
+	c.Rel.CustomFields.Set(vals, nil)
+	if !withDefs || len(vals) == 0 {
+		return
+	}
+	if rr.defs == nil {
+		rr.defs = map[int][]*model.CustomFieldValue{}
+	}
+	rr.defs[c.Raw.MailboxID] = append(rr.defs[c.Raw.MailboxID], vals...)
+}
+
+// flush starts reading the definitions of the queued custom-field values:
+// one lookup per mailbox (prefetchForPage has started them all), each
+// definition converted once.
+func (rr *relationReader) flush() {
+	for mailbox, vals := range rr.defs {
+		rr.wg.Go(func() {
+			defs, err := rr.s.CustomFields(rr.ctx, mailbox)
+			byID := map[int]*model.CustomField{}
+			for _, v := range vals {
+				if err != nil {
+					v.Def.Set(nil, err)
+					continue
+				}
+				def, seen := byID[v.FieldID]
+				if !seen {
+					if d, ok := customfields.Find(defs, v.FieldID); ok {
+						def = toCustomField(d)
+					}
+					byID[v.FieldID] = def
+				}
+				v.Def.Set(def, nil) // nil: the mailbox no longer defines the field, as the schema documents
+			}
+		})
+	}
+	rr.defs = nil
 }
 
 func threadsOf(c *upstream.Conversation) []upstream.Thread   { return c.Embedded.Threads }

@@ -73,7 +73,8 @@ func toServerInfo(r upstream.InstallReport) *model.ServerInfo {
 	for _, f := range gatedFilters {
 		caps.Filters = append(caps.Filters, &model.FilterSupport{Filter: f.filter, Since: f.gate.Since(), Support: toSupport(r.Gates[f.gate])})
 	}
-	info := &model.ServerInfo{ModuleVersion: v, Capabilities: caps, LearntAt: timePtr(upstream.NewTime(r.Updated.Truncate(time.Second)))}
+	learnt := upstream.NewTime(r.Updated.Truncate(time.Second))
+	info := &model.ServerInfo{ModuleVersion: v, Capabilities: caps, LearntAt: timePtr(&learnt)}
 	for _, m := range upstream.Modules() {
 		info.Modules = append(info.Modules, &model.ModuleStatus{Module: moduleEnums[m], Name: m.Title(), Presence: toPresence(r.Modules[m])})
 	}

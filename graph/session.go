@@ -152,6 +152,7 @@ func session(ctx context.Context) Session {
 // subscription resolvers).
 func (r *Resolver) AroundOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	ctx = context.WithValue(ctx, selectionMemoKey{}, &sync.Map{})
+	ctx = withInlineMemo(ctx)
 	if oc := graphql.GetOperationContext(ctx); oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
 		ctx = WithSession(ctx, r.Sessions.NewSession(ctx))
 	}

@@ -33,7 +33,6 @@ type Conversation struct {
 	UpdatedAt            *time.Time
 	UserUpdatedAt        *time.Time
 	ClosedAt             *time.Time
-	CustomFields         []*CustomFieldValue
 	Raw                  *upstream.Conversation
 	Rel                  ConversationRelations
 }
@@ -52,6 +51,9 @@ type ConversationRelations struct {
 	Threads   Relation[[]*Thread]
 	Tags      Relation[[]*Tag]
 	Timelogs  Relation[[]*Timelog]
+	// CustomFields are the conversation's custom-field values, each with its
+	// definition filled in when the query selects it.
+	CustomFields Relation[[]*CustomFieldValue]
 }
 
 // Customer is the customer the conversation is with.
@@ -74,6 +76,11 @@ func (c *Conversation) Tags() ([]*Tag, error) { return c.Rel.Tags.get("tags") }
 
 // Timelogs are the conversation's time-tracking entries.
 func (c *Conversation) Timelogs() ([]*Timelog, error) { return c.Rel.Timelogs.get("timelogs") }
+
+// CustomFields are the conversation's custom-field values.
+func (c *Conversation) CustomFields() ([]*CustomFieldValue, error) {
+	return c.Rel.CustomFields.get("customFields")
+}
 
 // Relation is the value of one relation of an object, or the error that kept
 // it from being read. Its zero value is a relation nobody filled in, which
@@ -204,7 +211,8 @@ type Mailbox struct {
 }
 
 // CustomFieldValue is a custom field's value on a conversation; MailboxID
-// says where its definition lives.
+// says where its definition lives, which the producer reads into Def when
+// the query selects it (see ConversationRelations).
 type CustomFieldValue struct {
 	ID        string
 	Name      string
@@ -212,7 +220,11 @@ type CustomFieldValue struct {
 	Text      *string
 	FieldID   int
 	MailboxID int
+	Def       Relation[*CustomField]
 }
+
+// Field is the field's definition, nil when the mailbox no longer defines it.
+func (v *CustomFieldValue) Field() (*CustomField, error) { return v.Def.get("field") }
 
 // Timelog is a Time Tracking entry; UserID says whose.
 type Timelog struct {

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,8 +13,16 @@ import (
 // MarshalDateTime writes a DateTime: RFC 3339 in UTC.
 func MarshalDateTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+		_, _ = w.Write(AppendDateTime(nil, t))
 	})
+}
+
+// AppendDateTime appends t as MarshalDateTime writes it: RFC 3339 in UTC,
+// with the fractional seconds it has, in quotes (the text needs no escaping).
+func AppendDateTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // UnmarshalDateTime reads a DateTime a client sent: RFC 3339, with or
