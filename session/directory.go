@@ -73,6 +73,11 @@ func cached[T any](ctx context.Context, s *Session, kind, key string, ttl time.D
 	return v, err
 }
 
+// reusable are the kinds of cached values decoded once for as long as the
+// cache answers the same bytes (see upstream.Reuse): the conversation cache's,
+// read on every warm inbox query. Their readers never write to them.
+var reusable = map[string]bool{kindConversationList: true, kindConversation: true}
+
 // cachedFresh is cached that also reports whether this very call loaded the
 // value from FreeScout (rather than the cache or another caller's load).
 func cachedFresh[T any](ctx context.Context, s *Session, kind, key string, ttl time.Duration, load func(context.Context) (T, error)) (T, bool, error) {
@@ -91,7 +96,14 @@ func cachedFresh[T any](ctx context.Context, s *Session, kind, key string, ttl t
 		if err != nil {
 			return out, false, err
 		}
-		err = json.Unmarshal(b, &out)
+		if reusable[kind] {
+			out, err = upstream.Reuse(s.f.decoded, key, b, func(b []byte) (T, error) {
+				var v T
+				return v, json.Unmarshal(b, &v)
+			})
+		} else {
+			err = json.Unmarshal(b, &out)
+		}
 		if err == nil {
 			s.f.opts.ObserveCache(ctx, kind, !loaded.Load())
 			return out, loaded.Load(), nil

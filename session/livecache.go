@@ -148,7 +148,7 @@ func (s *Session) cachedList(ctx context.Context, opts *upstream.ConversationLis
 		items, page, err := s.client.Conversations.List(ctx, opts)
 		return listed{Items: items, Page: page}, err
 	})
-	return l.Items, l.Page, err
+	return l.Items[:len(l.Items):len(l.Items)], l.Page, err // shared (see reusable): an append copies
 }
 
 // getConversation is FreeScout's conversation read, through the

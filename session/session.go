@@ -105,6 +105,10 @@ type Options struct {
 // Factory makes the sessions of one gateway and holds what they share.
 type Factory struct {
 	opts Options
+	// decoded are the conversations read from the shared cache, kept
+	// decoded for as long as the cache answers the same bytes (see
+	// cachedFresh).
+	decoded *upstream.Answers
 	// What the directories held when last read, per namespace, for cost
 	// estimates: namespace → *known.
 	known sync.Map
@@ -155,7 +159,7 @@ func NewFactory(opts Options) *Factory {
 	if opts.ObserveCache == nil {
 		opts.ObserveCache = func(context.Context, string, bool) {}
 	}
-	return &Factory{opts: opts}
+	return &Factory{opts: opts, decoded: upstream.NewAnswers()}
 }
 
 // Session is one operation's data session. Use it from the operation's

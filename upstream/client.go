@@ -60,6 +60,7 @@ type Client struct {
 	flow     any      // this client's share of lim
 	pause    *pause   // when FreeScout last asked to wait (429); shared with derived clients
 	install  *Install // what the answers taught about the install; shared with derived clients
+	decoded  *Answers // answers decoded, for reuse; shared with derived clients
 	retries  int
 	backoff  time.Duration
 	maxDelay time.Duration
@@ -149,6 +150,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 		lim:      newLimiter(64),
 		pause:    &pause{},
 		install:  newInstall(),
+		decoded:  NewAnswers(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -289,11 +291,8 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 			return nil, lastErr
 		}
 		if out != nil {
-			if len(bytes.TrimSpace(body)) == 0 {
-				return nil, &transportError{r.method, r.path, errors.New("empty answer")}
-			}
-			if err := json.Unmarshal(body, out); err != nil {
-				return nil, &transportError{r.method, r.path, fmt.Errorf("decode answer: %w", err)}
+			if err := decodeAnswer(r, body, out); err != nil {
+				return nil, err
 			}
 		}
 		c.install.observeAnswer(r, body)
@@ -302,6 +301,21 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 	}
 	return nil, lastErr
 }
+
+// decodeAnswer decodes body, the 2xx answer to r, into out; an answer
+// without a body is an error.
+func decodeAnswer(r request, body []byte, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &transportError{r.method, r.path, errors.New("empty answer")}
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return &transportError{r.method, r.path, fmt.Errorf("decode answer: %w", err)}
+	}
+	return nil
+}
+
+// key names r among the requests whose answers are reused (see reuse).
+func (r request) key() string { return r.method + " " + r.path + "?" + r.query.Encode() }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date), within
 // maxPause; one second when it is missing or unreadable.

@@ -172,36 +172,68 @@ func (s *ConversationsService) Get(ctx context.Context, id int, embed ...string)
 	if len(embed) > 0 {
 		q.Set("embed", strings.Join(embed, ","))
 	}
-	var out Conversation
 	r := request{method: http.MethodGet, route: "/api/conversations/{id}", path: "/api/conversations/" + itoa(id), query: q}
-	if _, err := s.c.do(ctx, r, &out); err != nil {
+	resp, err := s.c.do(ctx, r, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, err := Reuse(s.c.decoded, r.key(), resp.body, func(body []byte) (*Conversation, error) {
+		var c Conversation
+		if err := decodeAnswer(r, body, &c); err != nil {
+			return nil, err
+		}
+		return &c, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := expectID(r, out.ID); err != nil {
 		return nil, err
 	}
-	s.c.install.observeConversations(embed, []Conversation{out})
-	return &out, nil
+	s.c.install.observeConversations(embed, []Conversation{*out})
+	c := *out // the caller's own copy of the top level; what it points to is shared and read-only
+	return &c, nil
 }
 
 // List fetches one page of conversations.
 func (s *ConversationsService) List(ctx context.Context, opts *ConversationListOptions) ([]Conversation, Page, error) {
 	r := request{method: http.MethodGet, route: "/api/conversations", path: "/api/conversations", query: opts.Values()}
-	wires, page, err := list[conversationWire](ctx, s.c, r, "conversations")
+	resp, err := s.c.do(ctx, r, nil)
 	if err != nil {
 		return nil, Page{}, err
 	}
-	items := make([]Conversation, len(wires))
-	for i := range wires {
-		if items[i], err = wires[i].conversation(); err != nil {
-			return nil, Page{}, &transportError{r.method, r.path, fmt.Errorf("decode conversations: %w", err)}
+	p, err := Reuse(s.c.decoded, r.key(), resp.body, func(body []byte) (conversationPage, error) {
+		var lb listBody[conversationWire]
+		if err := decodeAnswer(r, body, &lb); err != nil {
+			return conversationPage{}, err
 		}
+		wires := lb.Embedded["conversations"]
+		p := conversationPage{items: make([]Conversation, len(wires)), page: lb.Page}
+		for i := range wires {
+			if p.items[i], err = wires[i].conversation(); err != nil {
+				return conversationPage{}, &transportError{r.method, r.path, fmt.Errorf("decode conversations: %w", err)}
+			}
+		}
+		p.threadsCountSent = len(wires) > 0 && wires[0].ThreadsCount != nil
+		return p, nil
+	})
+	if err != nil {
+		return nil, Page{}, err
 	}
-	if len(wires) > 0 {
-		s.c.install.observeListThreadsCount(wires[0].ThreadsCount != nil)
+	s.c.install.observePageSize(r.route, r.query.Get("pageSize"), p.page)
+	items := p.items[:len(p.items):len(p.items)]
+	if len(items) > 0 {
+		s.c.install.observeListThreadsCount(p.threadsCountSent)
 		s.c.install.observeConversations(opts.Embed, items)
 	}
-	return items, page, nil
+	return items, p.page, nil
+}
+
+// conversationPage is a decoded page of the conversation list.
+type conversationPage struct {
+	items            []Conversation
+	page             Page
+	threadsCountSent bool // the list sent threadsCount (current modules) rather than threads
 }
 
 // Update changes a conversation's status, assignee, mailbox, customer or subject.
