@@ -107,9 +107,9 @@ func (s *Store) GetOrLoad(ctx context.Context, key string, ttl time.Duration, lo
 		// The caller gave up; that says nothing about the cache.
 		return nil, fmt.Errorf("cache: get or load: %w", ctx.Err())
 	case err != nil:
-		s.failed("get", err)
+		s.failed(ctx, "get", err)
 	default:
-		s.recovered()
+		s.recovered(ctx)
 		if ok {
 			return val, nil
 		}
@@ -145,7 +145,7 @@ func (s *Store) load(ctx context.Context, key string, ttl time.Duration, load fu
 		cancel()
 		switch {
 		case err != nil:
-			s.failed("get", err)
+			s.failed(ctx, "get", err)
 		case ok:
 			return v, nil
 		}
@@ -159,9 +159,9 @@ func (s *Store) load(ctx context.Context, key string, ttl time.Duration, load fu
 	opCtx, cancel := context.WithTimeout(ctx, detachedOpTimeout)
 	defer cancel()
 	if err := s.cache.Set(opCtx, key, val, ttl); err != nil {
-		s.failed("set", err)
+		s.failed(ctx, "set", err)
 	} else {
-		s.recovered()
+		s.recovered(ctx)
 	}
 	return val, nil
 }
@@ -225,10 +225,10 @@ func (s *Store) Invalidate(ctx context.Context, keys ...string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), detachedOpTimeout)
 	defer cancel()
 	if err := s.cache.Delete(ctx, keys...); err != nil {
-		s.failed("delete", err)
+		s.failed(ctx, "delete", err)
 		return
 	}
-	s.recovered()
+	s.recovered(ctx)
 }
 
 // Get, Set and Add are the cache's own operations for values that are not
@@ -239,30 +239,30 @@ func (s *Store) Invalidate(ctx context.Context, keys ...string) {
 // Get returns the value stored under key.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, ok, err := s.cache.Get(ctx, key)
-	s.note("get", err)
+	s.note(ctx, "get", err)
 	return v, ok, err
 }
 
 // Set stores val under key for ttl.
 func (s *Store) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
 	err := s.cache.Set(ctx, key, val, ttl)
-	s.note("set", err)
+	s.note(ctx, "set", err)
 	return err
 }
 
 // Add stores val under key for ttl unless a value is stored there.
 func (s *Store) Add(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
 	ok, err := s.cache.Add(ctx, key, val, ttl)
-	s.note("add", err)
+	s.note(ctx, "add", err)
 	return ok, err
 }
 
-func (s *Store) note(op string, err error) {
+func (s *Store) note(ctx context.Context, op string, err error) {
 	if err != nil {
-		s.failed(op, err)
+		s.failed(ctx, op, err)
 		return
 	}
-	s.recovered()
+	s.recovered(ctx)
 }
 
 // Check reports the cache's health for /readyz: Ping with a short timeout; nil when healthy.
@@ -273,11 +273,11 @@ func (s *Store) Check(ctx context.Context) error {
 	defer cancel()
 	if err := s.cache.Ping(pingCtx); err != nil {
 		if ctx.Err() == nil { // a caller that gave up says nothing about the cache
-			s.noteOutage("ping", err)
+			s.noteOutage(ctx, "ping", err)
 		}
 		return fmt.Errorf("cache: check: %w", err)
 	}
-	s.recovered()
+	s.recovered(ctx)
 	return nil
 }
 
@@ -288,21 +288,23 @@ func (s *Store) Degraded() bool {
 }
 
 // failed records a tolerated cache error for op.
-func (s *Store) failed(op string, err error) {
+func (s *Store) failed(ctx context.Context, op string, err error) {
 	s.onFallback(op)
-	s.noteOutage(op, err)
+	s.noteOutage(ctx, op, err)
 }
 
-// noteOutage marks the cache degraded, logging only when an outage begins.
-func (s *Store) noteOutage(op string, err error) {
+// noteOutage marks the cache degraded, logging only when an outage begins,
+// with the context of the call that noticed it (a request's, whose log
+// fields the line then carries).
+func (s *Store) noteOutage(ctx context.Context, op string, err error) {
 	if s.degraded.CompareAndSwap(false, true) {
-		s.log.Warn("cache unavailable, serving from the source until it recovers", "op", op, "err", err)
+		s.log.WarnContext(ctx, "cache unavailable, serving from the source until it recovers", "op", op, "err", err)
 	}
 }
 
 // recovered marks the cache healthy, logging only when an outage ends.
-func (s *Store) recovered() {
+func (s *Store) recovered(ctx context.Context) {
 	if s.degraded.CompareAndSwap(true, false) {
-		s.log.Info("cache recovered")
+		s.log.InfoContext(ctx, "cache recovered")
 	}
 }

@@ -207,7 +207,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Gateway, error)
 	}
 	sessions := session.NewFactory(session.Options{
 		Client: client, Store: a.store, DefinitionsTTL: cfg.CacheTTL, Logger: logger,
-		MaxCalls: cfg.MaxCost, ConversationTTL: cfg.ConversationCacheTTL, ObserveCache: m.observeCache,
+		MaxCalls: cfg.MaxCost, ConversationTTL: cfg.ConversationCacheTTL,
+		Batches: tel.BatchSpans(), ObserveCache: func(ctx context.Context, c session.CacheCall) {
+			m.observeCache(ctx, c)
+			cacheEvent(ctx, c)
+		},
 	})
 	a.live = newLive(bus, cfg.WebhookSecret, sessions, m, logger)
 	resolver := &graph.Resolver{

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/scoutgraph/scoutgraph/session"
 	"github.com/scoutgraph/scoutgraph/upstream"
 )
 
@@ -30,6 +31,7 @@ type metrics struct {
 	opCalls        *prometheus.HistogramVec
 	gqlErrors      *prometheus.CounterVec
 	cacheLookups   *prometheus.CounterVec
+	cacheWrites    *prometheus.CounterVec
 
 	namesMu sync.Mutex
 	names   map[string]bool // operation names with series of their own
@@ -61,7 +63,7 @@ func newMetrics(version string) *metrics {
 			Name: "scoutgraph_cache_fallbacks_total", Help: "Cache operations that failed and were tolerated, by operation.",
 		}, []string{"op"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "scoutgraph_webhook_deliveries_total", Help: "FreeScout webhook deliveries received, by result (published, duplicate, unsigned, ...).",
+			Name: "scoutgraph_webhook_deliveries_total", Help: "FreeScout webhook deliveries received, by result (published, duplicate, bad_signature, ...).",
 		}, []string{"result"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scoutgraph_events_total", Help: "Events this replica read from the event bus, by FreeScout event name (lost: events the bus lost).",
@@ -80,6 +82,9 @@ func newMetrics(version string) *metrics {
 		cacheLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scoutgraph_cache_lookups_total", Help: "Lookups in the shared cache, by kind of entry and result (hit, miss).",
 		}, []string{"kind", "result"}),
+		cacheWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scoutgraph_cache_writes_total", Help: "Entries the data sessions wrote to or dropped from the shared cache, by kind of entry and op (set, add, invalidate).",
+		}, []string{"kind", "op"}),
 		names: map[string]bool{},
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -87,7 +92,7 @@ func newMetrics(version string) *metrics {
 	}, []string{"version", "goversion"})
 	buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.upstreamCalls, m.upstreamDur, m.cacheFallbacks, m.webhooks, m.events,
-		m.opDuration, m.opCalls, m.gqlErrors, m.cacheLookups, buildInfo,
+		m.opDuration, m.opCalls, m.gqlErrors, m.cacheLookups, m.cacheWrites, buildInfo,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -129,12 +134,20 @@ func (m *metrics) observeOperation(name, typ string, d time.Duration, calls int)
 
 func (m *metrics) graphqlError(code string) { m.gqlErrors.WithLabelValues(code).Inc() }
 
-func (m *metrics) observeCache(_ context.Context, kind string, hit bool) {
+// observeCache counts a data session's call to the shared cache: lookups
+// by result, writes and invalidations by the entries they concern.
+func (m *metrics) observeCache(_ context.Context, c session.CacheCall) {
+	if c.Op != session.CacheLookup {
+		if c.Err == nil && !(c.Op == session.CacheAdd && c.Hit) { // else nothing was written
+			m.cacheWrites.WithLabelValues(c.Kind, string(c.Op)).Add(float64(c.Keys))
+		}
+		return
+	}
 	result := "miss"
-	if hit {
+	if c.Hit {
 		result = "hit"
 	}
-	m.cacheLookups.WithLabelValues(kind, result).Inc()
+	m.cacheLookups.WithLabelValues(c.Kind, result).Inc()
 }
 
 func (m *metrics) cacheFallback(op string) { m.cacheFallbacks.WithLabelValues(op).Inc() }

@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/scoutgraph/scoutgraph/session"
 )
 
 // What the gateway tells about each request, in one place:
@@ -199,6 +201,33 @@ func (o operations) finish(ctx context.Context, span trace.Span, resp *graphql.R
 		}
 	}
 	span.End()
+}
+
+// Attributes of the span events of cache calls.
+const (
+	attrCacheKind = "scoutgraph.cache.kind"
+	attrCacheKeys = "scoutgraph.cache.keys"
+	attrCacheHit  = "scoutgraph.cache.hit"
+)
+
+// cacheEvent records a data session's call to the shared cache as an event
+// "cache.<op>" (lookup, set, add, invalidate) of the span in ctx: the
+// operation's, or the loader batch's that made the call. Redis's own
+// commands get spans of their own (redisotel); the events say what they
+// were for, and show the in-memory cache's calls too.
+func cacheEvent(ctx context.Context, c session.CacheCall) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	attrs := []attribute.KeyValue{attribute.String(attrCacheKind, c.Kind), attribute.Int(attrCacheKeys, c.Keys)}
+	if c.Op == session.CacheLookup || c.Op == session.CacheAdd {
+		attrs = append(attrs, attribute.Bool(attrCacheHit, c.Hit))
+	}
+	if c.Err != nil {
+		attrs = append(attrs, attribute.String("error.type", "cache"))
+	}
+	span.AddEvent("cache."+string(c.Op), trace.WithAttributes(attrs...))
 }
 
 // InterceptResponse counts the errors of every response, those of

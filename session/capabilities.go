@@ -216,14 +216,14 @@ func (s *Session) listConversations(ctx context.Context, o *upstream.Conversatio
 	if err != nil {
 		return nil, upstream.Page{}, err
 	}
-	if err := s.check(o, items); err != nil {
+	if err := s.check(ctx, o, items); err != nil {
 		return nil, upstream.Page{}, err
 	}
 	return items, page, nil
 }
 
 // check checks items, listed for o, against the gated filters of o.
-func (s *Session) check(o *upstream.ConversationListOptions, items []upstream.Conversation) error {
+func (s *Session) check(ctx context.Context, o *upstream.ConversationListOptions, items []upstream.Conversation) error {
 	if o.Tag != "" && len(items) > 0 && slices.Contains(o.Embed, upstream.EmbedTags) && items[0].Embedded.Tags == nil {
 		return tagsMissing() // FreeScout answered without the tags it was asked to embed
 	}
@@ -234,7 +234,7 @@ func (s *Session) check(o *upstream.ConversationListOptions, items []upstream.Co
 		for i := range items {
 			if !f.match(o, &items[i]) {
 				s.Install().Observe(f.gate, false)
-				s.f.opts.Logger.Info("freescout ignores a conversation filter; the gateway applies it itself from now on",
+				s.f.opts.Logger.InfoContext(ctx, "freescout ignores a conversation filter; the gateway applies it itself from now on",
 					"filter", f.name, "since", f.gate.Since())
 				return fmt.Errorf("filter.%s: %w", f.name, errFilterIgnored)
 			}
@@ -282,7 +282,7 @@ func (s *Session) filteredList(ctx context.Context, plan listPlan) ([]upstream.C
 				if total > maxLocalConversations {
 					return nil, p, tooLong(s.Install(), plan, total)
 				}
-				err = s.check(&upstream.ConversationListOptions{Tag: plan.orig.Tag, Embed: o.Embed}, items)
+				err = s.check(ctx, &upstream.ConversationListOptions{Tag: plan.orig.Tag, Embed: o.Embed}, items)
 			}
 			return items, p, err
 		})

@@ -39,7 +39,7 @@ func (s *Session) definitions(ctx context.Context, mailboxID int) ([]upstream.Cu
 // invalidateDefinitions drops a mailbox's cached definitions, so the next
 // read fetches them from FreeScout.
 func (s *Session) invalidateDefinitions(ctx context.Context, mailboxID int) {
-	s.f.opts.Store.Invalidate(ctx, s.keys.customFields(mailboxID))
+	s.f.invalidate(ctx, kindCustomFields, s.keys.customFields(mailboxID))
 	s.fieldDefs.Clear(ctx, mailboxID)
 }
 

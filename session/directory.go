@@ -65,7 +65,8 @@ func (s *Session) listMailboxes(ctx context.Context, userID int) ([]upstream.Mai
 const maxPageSize = 100
 
 // cached serves key from the shared cache as JSON, loading it with load on a
-// miss, and reports the lookup to ObserveCache. A value this version cannot
+// miss, and reports the lookup (and the store of what it loaded) to
+// ObserveCache. A value this version cannot
 // decode (written by another version, or damaged) is dropped and loaded
 // afresh, once.
 func cached[T any](ctx context.Context, s *Session, kind, key string, ttl time.Duration, load func(context.Context) (T, error)) (T, error) {
@@ -105,13 +106,17 @@ func cachedFresh[T any](ctx context.Context, s *Session, kind, key string, ttl t
 			err = json.Unmarshal(b, &out)
 		}
 		if err == nil {
-			s.f.opts.ObserveCache(ctx, kind, !loaded.Load())
-			return out, loaded.Load(), nil
+			fresh := loaded.Load()
+			s.f.opts.ObserveCache(ctx, CacheCall{Op: CacheLookup, Kind: kind, Keys: 1, Hit: !fresh})
+			if fresh {
+				s.f.opts.ObserveCache(ctx, CacheCall{Op: CacheSet, Kind: kind, Keys: 1})
+			}
+			return out, fresh, nil
 		}
 		if attempt > 0 {
 			return out, false, fmt.Errorf("decode cached %s: %w", kind, err)
 		}
-		s.f.opts.Store.Invalidate(ctx, key)
+		s.f.invalidate(ctx, kind, key)
 	}
 }
 

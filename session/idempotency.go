@@ -106,7 +106,7 @@ func (s *Session) create(ctx context.Context, c creation) (int, error) {
 		case lost:
 			s.record(ctx, key, idemRecord{Done: true, Lost: true, Input: inputHash(c.input), Started: started})
 		default:
-			s.f.opts.Store.Invalidate(ctx, key) // nothing landed: the key may be used again
+			s.f.invalidate(ctx, kindIdempotency, key) // nothing landed: the key may be used again
 		}
 	}
 	return id, err
@@ -129,7 +129,7 @@ func (s *Session) claim(ctx context.Context, key string, c creation, started tim
 	if err != nil {
 		return 0, false, fmt.Errorf("encode idempotency record: %w", err)
 	}
-	ok, err := s.f.opts.Store.Add(ctx, key, b, idemTTL)
+	ok, err := s.f.addRecord(ctx, kindIdempotency, key, b, idemTTL)
 	if err != nil {
 		return 0, false, errcode.Wrap(errcode.UpstreamUnavailable, "the gateway cannot record idempotency keys right now; nothing was written, try again later", err)
 	}
@@ -174,7 +174,7 @@ func (s *Session) claim(ctx context.Context, key string, c creation, started tim
 
 func (s *Session) readRecord(ctx context.Context, key string) (idemRecord, error) {
 	var r idemRecord
-	b, ok, err := s.f.opts.Store.Get(ctx, key)
+	b, ok, err := s.f.getRecord(ctx, kindIdempotency, key)
 	if err != nil {
 		return r, errcode.Wrap(errcode.UpstreamUnavailable, "the gateway cannot read idempotency keys right now; nothing was written, try again later", err)
 	}
@@ -192,7 +192,7 @@ func (s *Session) readRecord(ctx context.Context, key string) (idemRecord, error
 func (s *Session) record(ctx context.Context, key string, r idemRecord) {
 	b, err := json.Marshal(r)
 	if err == nil {
-		err = s.f.opts.Store.Set(ctx, key, b, idemTTL)
+		err = s.f.setRecord(ctx, kindIdempotency, key, b, idemTTL)
 	}
 	if err != nil {
 		s.f.opts.Logger.WarnContext(ctx, "could not record an idempotency key", "err", err)

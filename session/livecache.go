@@ -69,14 +69,14 @@ func (s *Session) generation(ctx context.Context) string {
 // currentGeneration reads the generation, making one when there is none.
 func (f *Factory) currentGeneration(ctx context.Context) string {
 	for range 2 {
-		b, found, err := f.opts.Store.Get(ctx, generationKey)
+		b, found, err := f.getRecord(ctx, kindGeneration, generationKey)
 		if err != nil {
 			return ""
 		}
 		if found {
 			return string(b)
 		}
-		if _, err := f.opts.Store.Add(ctx, generationKey, []byte(newGeneration()), generationTTL); err != nil {
+		if _, err := f.addRecord(ctx, kindGeneration, generationKey, []byte(newGeneration()), generationTTL); err != nil {
 			return ""
 		}
 		// Read it back: another replica may have added its own first.
@@ -93,7 +93,7 @@ func (f *Factory) ForgetConversations(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if err := f.opts.Store.Set(ctx, generationKey, []byte(newGeneration()), generationTTL); err != nil {
+	if err := f.setRecord(ctx, kindGeneration, generationKey, []byte(newGeneration()), generationTTL); err != nil {
 		f.opts.Logger.WarnContext(ctx, "conversation cache: could not start a new generation; cached conversations live out their TTL", "err", err)
 	}
 }
@@ -110,7 +110,7 @@ func (f *Factory) ForgetCustomer(ctx context.Context, id int) {
 		}
 		return true
 	})
-	f.opts.Store.Invalidate(ctx, all...)
+	f.invalidate(ctx, kindCustomer, all...)
 	f.ForgetConversations(ctx)
 }
 

@@ -25,6 +25,7 @@ type loaders struct {
 	folders       *dataloader.Loader[int, []upstream.Folder]
 	userBoxes     *dataloader.Loader[int, []upstream.Mailbox]
 	mailboxPages  *dataloader.Loader[mailboxPageKey, *mailboxPage]
+	pagesBatch    dataloader.BatchFunc[mailboxPageKey, *mailboxPage] // mailboxPages' batch function
 
 	usersDir   once[map[int]upstream.User]
 	mailboxDir once[[]upstream.Mailbox]
@@ -45,13 +46,17 @@ func (s *Session) initLoaders() {
 	l.filters = map[string]upstream.ConversationListOptions{}
 	l.gatherings = map[gatherKey]*gathering{}
 	l.lists = map[string]*once[any]{}
-	l.customers = dataloader.NewBatchedLoader(eachKey(s.fetchCustomer), dataloader.WithBatchCapacity[int, *upstream.Customer](1))
-	l.users = dataloader.NewBatchedLoader(s.batchUsers, dataloader.WithBatchCapacity[int, *upstream.User](1))
-	l.conversations = dataloader.NewBatchedLoader(eachKey(s.fetchConversation), dataloader.WithBatchCapacity[conversationKey, *upstream.Conversation](1))
-	l.fieldDefs = dataloader.NewBatchedLoader(eachKey(s.fetchDefinitions), dataloader.WithBatchCapacity[int, []upstream.CustomField](1))
-	l.folders = dataloader.NewBatchedLoader(eachKey(s.fetchFolders), dataloader.WithBatchCapacity[int, []upstream.Folder](1))
-	l.userBoxes = dataloader.NewBatchedLoader(eachKey(s.userMailboxes), dataloader.WithBatchCapacity[int, []upstream.Mailbox](1))
-	l.mailboxPages = dataloader.NewBatchedLoader(s.batchMailboxPages, dataloader.WithWait[mailboxPageKey, *mailboxPage](s.f.opts.MailboxPageWait))
+	f := s.f
+	l.customers = dataloader.NewBatchedLoader(observed(f, loaderCustomers, eachKey(s.fetchCustomer)), dataloader.WithBatchCapacity[int, *upstream.Customer](1))
+	l.users = dataloader.NewBatchedLoader(observed(f, loaderUsers, s.batchUsers), dataloader.WithBatchCapacity[int, *upstream.User](1))
+	l.conversations = dataloader.NewBatchedLoader(observed(f, loaderConversations, eachKey(s.fetchConversation)), dataloader.WithBatchCapacity[conversationKey, *upstream.Conversation](1))
+	l.fieldDefs = dataloader.NewBatchedLoader(observed(f, loaderCustomFields, eachKey(s.fetchDefinitions)), dataloader.WithBatchCapacity[int, []upstream.CustomField](1))
+	l.folders = dataloader.NewBatchedLoader(observed(f, loaderFolders, eachKey(s.fetchFolders)), dataloader.WithBatchCapacity[int, []upstream.Folder](1))
+	l.userBoxes = dataloader.NewBatchedLoader(observed(f, loaderUserMailboxes, eachKey(s.userMailboxes)), dataloader.WithBatchCapacity[int, []upstream.Mailbox](1))
+	// The windows of sibling mailboxes gathered together (mailboxpages.go)
+	// are fetched by the same batch function, outside the loader.
+	l.pagesBatch = observed(f, loaderMailboxPages, s.batchMailboxPages)
+	l.mailboxPages = dataloader.NewBatchedLoader(l.pagesBatch, dataloader.WithWait[mailboxPageKey, *mailboxPage](s.f.opts.MailboxPageWait))
 }
 
 // Forget drops what the session has read, so that reads after a write in

@@ -119,7 +119,7 @@ func (s *Session) fire(ctx context.Context, g *gathering) {
 	g.timer.Stop()
 	keys := g.keys
 	s.mu.Unlock()
-	out := s.batchMailboxPages(ctx, keys)
+	out := s.pagesBatch(ctx, keys)
 	g.results = make(map[int]*dataloader.Result[*mailboxPage], len(keys))
 	for i, k := range keys {
 		g.results[k.MailboxID] = out[i]

@@ -86,11 +86,16 @@ type Options struct {
 	// Hooks run around every upstream call of every session, with the
 	// operation's context (tracing, metrics).
 	Hooks []upstream.Hook
-	// ObserveCache is called after every cache lookup of a session, with the
-	// operation's context: the kind of entry ("customer", "users",
-	// "mailboxes", "user_mailboxes", "customfields") and whether it was
-	// found. May be nil.
-	ObserveCache func(ctx context.Context, kind string, hit bool)
+	// Batches, when set, is around every batch of every session's
+	// dataloaders, with the context of the load that opened the batch
+	// (see BatchHook): the place for a span per batch.
+	Batches BatchHook
+	// ObserveCache is called after every call the sessions (and the
+	// factory, for events) make to the shared cache, with the operation's
+	// context: lookups, the values loaded from FreeScout and stored, the
+	// records the gateway keeps itself, and invalidations (see CacheCall).
+	// May be nil.
+	ObserveCache func(ctx context.Context, c CacheCall)
 	// Logger gets what the sessions log (default: discard).
 	Logger *slog.Logger
 	// ConversationTTL turns the conversation cache on (see livecache.go):
@@ -157,7 +162,7 @@ func NewFactory(opts Options) *Factory {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.ObserveCache == nil {
-		opts.ObserveCache = func(context.Context, string, bool) {}
+		opts.ObserveCache = func(context.Context, CacheCall) {}
 	}
 	return &Factory{opts: opts, decoded: upstream.NewAnswers()}
 }

@@ -238,7 +238,7 @@ func (s *Session) CreateUser(ctx context.Context, in *upstream.NewUser, key stri
 	if err != nil {
 		return 0, nil, err
 	}
-	s.invalidate(ctx, keys.users)
+	s.invalidate(ctx, stale{kindUsers, keys.users})
 	if made != nil {
 		return id, made, nil
 	}
@@ -251,7 +251,7 @@ func (s *Session) DeleteUser(ctx context.Context, id int, in *upstream.UserDelet
 	if err := s.client.Users.Delete(ctx, id, in); err != nil {
 		return err
 	}
-	s.invalidate(ctx, keys.users, func(k keys) string { return k.userMailboxes(id) })
+	s.invalidate(ctx, stale{kindUsers, keys.users}, stale{kindUserMailboxes, func(k keys) string { return k.userMailboxes(id) }})
 	return nil
 }
 
@@ -301,7 +301,7 @@ func (s *Session) readCustomer(ctx context.Context, id int) (*upstream.Customer,
 // forgetCustomer drops the customer's cached profile, which a write made
 // stale.
 func (s *Session) forgetCustomer(ctx context.Context, id int) {
-	s.invalidate(ctx, func(k keys) string { return k.customer(id) })
+	s.invalidate(ctx, stale{kindCustomer, func(k keys) string { return k.customer(id) }})
 	s.forgetConversations(ctx) // conversations embed their customer
 	s.customers.Clear(ctx, id)
 }
@@ -317,17 +317,32 @@ func (s *Session) checkConversation(ctx context.Context, id int, field string) e
 	return at(err, field)
 }
 
-// invalidate drops the entries the key functions name, for the caller's
-// namespace and the gateway's own.
-func (s *Session) invalidate(ctx context.Context, key ...func(keys) string) {
+// stale names cache entries a write makes stale: their kind, and their key
+// in a namespace.
+type stale struct {
+	kind string
+	key  func(keys) string
+}
+
+// invalidate drops the entries named, for the caller's namespace and the
+// gateway's own, in one call to the cache, and tells ObserveCache of each
+// kind.
+func (s *Session) invalidate(ctx context.Context, entries ...stale) {
 	var all []string
-	for _, k := range key {
-		all = append(all, k(s.keys))
+	for _, e := range entries {
+		all = append(all, e.key(s.keys))
 		if s.keys.ns != "" {
-			all = append(all, k(keys{}))
+			all = append(all, e.key(keys{}))
 		}
 	}
 	s.f.opts.Store.Invalidate(ctx, all...)
+	for _, e := range entries {
+		n := 1
+		if s.keys.ns != "" {
+			n = 2
+		}
+		s.f.opts.ObserveCache(ctx, CacheCall{Op: CacheInvalidate, Kind: e.kind, Keys: n})
+	}
 }
 
 // notFoundAt is notFound about the input field at path.

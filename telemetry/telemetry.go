@@ -1,8 +1,10 @@
 // Package telemetry sets up OpenTelemetry tracing for the gateway, from the
 // standard OTEL_* environment variables, and holds the instrumentation that
-// is the gateway's own: spans around upstream calls and the W3C trace
-// context sent to FreeScout. The GraphQL operation's span is the gateway's
-// (package gateway); HTTP and Redis spans come from otelhttp and redisotel.
+// is the gateway's own: spans around upstream calls and around the data
+// session's dataloader batches, and the W3C trace context sent to
+// FreeScout. The GraphQL operation's span and the cache calls' span events
+// are the gateway's (package gateway); HTTP and Redis spans come from
+// otelhttp and redisotel.
 //
 // Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (OTLP over HTTP/protobuf, as
@@ -10,7 +12,8 @@
 // rest), and OTEL_SDK_DISABLED is not true. The service is named by
 // OTEL_SERVICE_NAME (default scoutgraph), the sampler by
 // OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default: parent-based,
-// always on). Off, the tracer provider records nothing, but a caller's
+// always on; see Sampler), read through Setup's getenv and refused at start
+// when they name no sampler the SDK has. Off, the tracer provider records nothing, but a caller's
 // traceparent is still passed on to FreeScout, so that traces continue
 // through the gateway even when it exports none of its own.
 package telemetry
@@ -19,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -54,12 +58,27 @@ func propagator() propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 }
 
+// New is tracing with a tracer provider of the caller's (a test's, with the
+// SDK's tracetest.SpanRecorder): recorded as tp samples, exported as tp's
+// processors do; Shutdown shuts tp down when it can be.
+func New(tp trace.TracerProvider) *Telemetry {
+	shutdown := func(context.Context) error { return nil }
+	if s, ok := tp.(interface{ Shutdown(context.Context) error }); ok {
+		shutdown = s.Shutdown
+	}
+	return &Telemetry{Provider: tp, Propagator: propagator(), shutdown: shutdown, enabled: true}
+}
+
 // Setup reads getenv (the process environment, in the gateway) and turns
 // tracing on when an OTLP endpoint is set. version goes into the resource.
 func Setup(ctx context.Context, getenv func(string) string, version string) (*Telemetry, error) {
 	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") ||
 		(getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "") {
 		return Off(), nil
+	}
+	sampler, err := Sampler(getenv)
+	if err != nil {
+		return nil, err
 	}
 	exporter, err := otlptracehttp.New(ctx)
 	if err != nil {
@@ -76,9 +95,7 @@ func Setup(ctx context.Context, getenv func(string) string, version string) (*Te
 	if err != nil {
 		res = resource.Default() // only a schema URL conflict fails
 	}
-	// The SDK reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG itself
-	// when no sampler is given.
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res), sdktrace.WithSampler(sampler))
 	return &Telemetry{Provider: tp, Propagator: propagator(), shutdown: tp.Shutdown, enabled: true}, nil
 }
 
@@ -95,4 +112,46 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// Sampler is the sampler OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
+// name, as the OpenTelemetry specification defines them: always_on,
+// always_off, traceidratio, parentbased_always_on (the default),
+// parentbased_always_off and parentbased_traceidratio, whose argument is a
+// ratio from 0 to 1 (default 1). The SDK reads the same variables from the
+// process's environment, but falls back to its default (sampling
+// everything) on a value it does not know, with a plain-text line on
+// stderr; the gateway refuses such a value at start, naming the setting.
+func Sampler(getenv func(string) string) (sdktrace.Sampler, error) {
+	name := strings.ToLower(strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER")))
+	arg := strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG"))
+	ratio := func() (sdktrace.Sampler, error) {
+		if arg == "" {
+			return sdktrace.TraceIDRatioBased(1), nil
+		}
+		r, err := strconv.ParseFloat(arg, 64)
+		if err != nil || r < 0 || r > 1 {
+			return nil, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG: %q is not a ratio from 0 to 1 for %s", arg, name)
+		}
+		return sdktrace.TraceIDRatioBased(r), nil
+	}
+	switch name {
+	case "", "parentbased_always_on":
+		return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
+	case "always_on":
+		return sdktrace.AlwaysSample(), nil
+	case "always_off":
+		return sdktrace.NeverSample(), nil
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample()), nil
+	case "traceidratio":
+		return ratio()
+	case "parentbased_traceidratio":
+		r, err := ratio()
+		if err != nil {
+			return nil, err
+		}
+		return sdktrace.ParentBased(r), nil
+	}
+	return nil, fmt.Errorf("OTEL_TRACES_SAMPLER: unknown sampler %q (always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio)", name)
 }
