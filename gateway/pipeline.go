@@ -36,9 +36,9 @@ import (
 //     aliases, fields under one response name, the size of the document
 //     with its fragments expanded (MutateOperationParameters);
 //  4. validation (gqlgen's, its errors capped);
-//  5. scopes, depth, cost and the caller's budget: FORBIDDEN,
-//     QUERY_TOO_COMPLEX or RATE_LIMITED, nothing run
-//     (MutateOperationContext);
+//  5. introspection when INTROSPECTION=false, scopes, depth, cost and the
+//     caller's budget: FORBIDDEN, QUERY_TOO_COMPLEX or RATE_LIMITED,
+//     nothing run (MutateOperationContext);
 //  6. execute, with one data session per operation (graph), bounded by
 //     MAX_COST calls while it runs;
 //  7. the cost in every response's extensions.cost, and what the operation
@@ -249,9 +249,10 @@ func (b *bounds) size(sel ast.SelectionSet, counts map[string]int, visiting map[
 }
 
 // MutateOperationContext runs step 5 on a validated operation: it refuses
-// it when the caller may not run a field of it, when it is too deep or too
-// costly, or when the caller's budget cannot pay for it, and records its
-// cost for the rest of the pipeline (graph.SetOperationCost).
+// it when it introspects and introspection is off, when the caller may not
+// run a field of it, when it is too deep or too costly, or when the
+// caller's budget cannot pay for it, and records its cost for the rest of
+// the pipeline (graph.SetOperationCost).
 func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !p.limits.Introspection
 	if ri := requestInfoFrom(ctx); ri != nil {
@@ -260,6 +261,9 @@ func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 	caller := auth.CallerFrom(ctx)
 	if caller == nil {
 		return pipelineError(errcode.New(errcode.Internal, "internal error"))
+	}
+	if !p.limits.Introspection && introspects(oc) {
+		return pipelineError(errcode.New(errcode.Forbidden, "introspection is turned off on this gateway: __schema and __type may not be queried"))
 	}
 	if err := checkScopes(oc, caller); err != nil {
 		return pipelineError(err)
@@ -294,6 +298,23 @@ func (p *pipeline) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 	}
 	graph.SetOperationCost(oc, &graph.OperationCost{Estimated: estimate, Limit: res.Limit, Remaining: res.Remaining, ResetAt: res.ResetAt})
 	return nil
+}
+
+// introspects reports whether a query selects __schema or __type, which
+// only the query root has, fragments included. With INTROSPECTION=false
+// such an operation is refused whole before it runs: gqlgen's own refusal
+// (DisableIntrospection, kept as a second line) is a resolver error that
+// would reach the client as INTERNAL, after the rest of the query ran.
+func introspects(oc *graphql.OperationContext) bool {
+	if oc.Operation.Operation != ast.Query {
+		return false
+	}
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}) {
+		if f.Name == "__schema" || f.Name == "__type" {
+			return true
+		}
+	}
+	return false
 }
 
 // checkScopes refuses an operation with a field the caller may not run:

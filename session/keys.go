@@ -2,15 +2,30 @@ package session
 
 import "strconv"
 
-// keys builds every cache key of the gateway, in one place. The store puts
-// its versioned prefix (scoutgraph:v1:) before them; a caller acting with its
-// own FreeScout key has its entries under its namespace.
+// keys builds the cache keys of the data session's directories, profiles
+// and definitions, in one place. With Redis, the cache puts REDIS_PREFIX
+// (default scoutgraph:v1:) before every key; a caller acting with its own
+// FreeScout key has these entries under its namespace.
 //
 //	users                     the user directory (every user)
 //	mailboxes                 the mailbox list
 //	mailboxes:user:<id>       the mailboxes a user can access
 //	customer:<id>             a customer's full profile
 //	customfields:<mailbox>    a mailbox's custom-field definitions
+//
+// They are not all of the gateway's cache keys. The others are built where
+// their entries are made:
+//
+//	conversations:generation            the conversation cache's generation, one for every namespace (livecache.go)
+//	conversations:<gen>?<query>         a page of conversations, under the namespace (livecache.go)
+//	conversation:<gen>:<id>?embed=<e>   a conversation, under the namespace (livecache.go)
+//	folders:<gen>:<mailbox>?page=<p>…   a page of a mailbox's folders, under the namespace (livecache.go)
+//	idem:<caller>:<kind>:<key>          a create's idempotency record, caller and key hashed (keys.idempotency in idempotency.go)
+//	apq:<sha256>                        a query registered by APQ (package persisted, persisted.Store)
+//
+// With Redis, the callers' budgets (package ratelimit, under
+// rate:<REDIS_PREFIX>ratelimit:) and the event bus (package events, under
+// <REDIS_PREFIX>events:) keep keys of their own beside the cache's.
 type keys struct {
 	ns string // auth.Caller.Namespace; "" for the gateway's own key
 }
