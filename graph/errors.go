@@ -46,6 +46,12 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errcode.Internal:
 			logger.ErrorContext(ctx, "resolver failed", "path", gerr.Path.String(), "err", err)
 		case errcode.UpstreamUnavailable:
+			if errors.Is(cause, context.Canceled) && ctx.Err() != nil {
+				// The client went away and took its FreeScout calls with it:
+				// nothing is wrong with FreeScout.
+				logger.DebugContext(ctx, "operation abandoned by its client", "path", gerr.Path.String(), "err", err)
+				break
+			}
 			logger.WarnContext(ctx, "freescout unavailable", "path", gerr.Path.String(), "err", err)
 		}
 		gerr.Message = e.Message
