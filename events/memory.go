@@ -12,12 +12,16 @@ type MemoryOptions struct {
 	// DedupeWindow is how long a published event is remembered to recognise
 	// its redeliveries; default DefaultDedupeWindow.
 	DedupeWindow time.Duration
+	// Now is the clock the window and the event ids are read from; default
+	// time.Now. Tests set it to see a window pass without waiting for it.
+	Now func() time.Time
 }
 
 // Memory is a Bus inside one process, for a gateway without Redis. Events
 // reach the Runs of this process only, and nothing survives a restart.
 type Memory struct {
 	window time.Duration
+	now    func() time.Time
 	runs   *runGroup
 
 	mu      sync.Mutex
@@ -47,8 +51,12 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.DedupeWindow <= 0 {
 		opts.DedupeWindow = DefaultDedupeWindow
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Memory{
 		window:  opts.DedupeWindow,
+		now:     opts.Now,
 		runs:    newRunGroup(),
 		seen:    make(map[[sha256.Size]byte]struct{}),
 		readers: make(map[*memoryReader]struct{}),
@@ -65,10 +73,10 @@ func (m *Memory) Publish(ctx context.Context, name string, body []byte, received
 		return false, ErrClosed
 	}
 	key := dedupeKey(name, body)
-	now := time.Now()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := m.now() // under the lock: expiries are remembered in order
 	m.forget(now)
 	if _, dup := m.seen[key]; dup {
 		return false, nil

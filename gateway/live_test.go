@@ -96,10 +96,13 @@ func liveCallers(t *testing.T) (string, map[string]string) {
 
 // TestSubscriptionsOverWebSocketAndSSE: the emulator's webhooks reach
 // subscribers over graphql-transport-ws and graphql-sse, each event resolved
-// with nested objects and its cost; filters and the caller's mailboxes hold
-// (by causality: when the unfiltered subscriber has heard both events, the
-// others have been offered both); credentials are checked on both
-// transports; and ending the streams completes them.
+// with nested objects (the customer's email, the mailbox's name); filters
+// and the caller's mailboxes hold (by causality: when the unfiltered
+// subscriber has heard both events, the others have been offered both);
+// credentials are checked on both transports; and ending the streams
+// completes them. What an event costs (its FreeScout calls and its
+// extensions.cost) is not checked here, where four subscribers share each
+// event and its lookups: TestEventCalls checks it.
 func TestSubscriptionsOverWebSocketAndSSE(t *testing.T) {
 	path, tokens := liveCallers(t)
 	env := gatewaytest.Start(t, gatewaytest.Options{Live: true, Configure: func(c *gateway.Config) {

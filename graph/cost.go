@@ -289,6 +289,13 @@ func (e *estimator) field(typ string, f graphql.CollectedField, m int64) {
 	// Relations.
 	case "Conversation.customer", "Thread.customer":
 		e.person(f, "Customer", m)
+	case "CustomerEvent.customer":
+		// The webhook's body is the customer without its customer fields:
+		// selecting them reads the customer (eventCustomer).
+		if selects(graphql.CollectFields(e.oc, f.Selections, types("Customer")), "customerFields") {
+			e.add(m)
+		}
+		e.children(f, m)
 	case "Conversation.assignee", "Conversation.closedBy", "Thread.assignedTo":
 		e.person(f, "User", m)
 	case "Timelog.user", "Folder.user":

@@ -33,6 +33,10 @@ func TestEstimateCost(t *testing.T) {
 		{"a mailbox dashboard", `{ mailboxes { nodes { folders { id } customFields { id } conversations(first: 5) { nodes { id } } } } }`, nil, graph.Facts{Mailboxes: 3}, 1 + 3 + 3 + 3},
 		{"timelogs carry only a user id", `{ conversation(id: "1") { timelogs { user { firstName } } } }`, nil, graph.Facts{}, 2},
 		{"a mutation and its payload", `mutation { updateConversationTags(input: {conversationId: "1", tags: ["x"]}) { conversation { customer { company } } } }`, nil, graph.Facts{}, 3},
+		{"an event the webhook's body answers", `subscription { conversationEvents { conversation { subject customer { email } mailbox { id } threads { body } } thread { body } } }`, nil, graph.Facts{}, 0},
+		{"an event with a profile and the mailbox list", `subscription { conversationEvents { conversation { mailbox { name } customer { phones { value } } } } }`, nil, graph.Facts{}, 2},
+		{"a customer event from its body", `subscription { customerEvents { customer { firstName emails { value } } } }`, nil, graph.Facts{}, 0},
+		{"a customer event with customer fields", `subscription { customerEvents { customer { customerFields { value } } } }`, nil, graph.Facts{}, 1},
 		{"introspection is free", `{ __schema { types { name } } }`, nil, graph.Facts{}, 0},
 	}
 	for _, tt := range tests {
