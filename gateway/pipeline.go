@@ -410,9 +410,10 @@ func streamOf(ctx context.Context) *stream {
 // streamEvent is step 7 for one event of a subscription: the event is
 // charged to the caller's budget what its own data session cost (an event
 // answered from the webhook's body costs nothing), and carries its cost in
-// extensions.cost (estimated: the estimate of one event). The event that
-// spends the budget is still sent, with a RATE_LIMITED error saying that
-// the subscription ended; then the stream completes.
+// extensions.cost (estimated: the estimate of one event). The first event
+// that finds the budget spent is still sent (its calls are made by then),
+// with a RATE_LIMITED error saying that the subscription ended; then the
+// stream completes.
 func (p *pipeline) streamEvent(ctx context.Context, st *stream, next graphql.ResponseHandler) *graphql.Response {
 	st.mu.Lock()
 	ended := st.ended
