@@ -46,15 +46,7 @@ type liveEvent struct {
 // decodes it; an event with errors fails the test.
 func nextEvent(t *testing.T, what string, s *gatewaytest.Subscription) liveEvent {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	r, err := s.Next(ctx)
-	if err != nil {
-		t.Fatalf("%s: no event: %v", what, err)
-	}
-	if len(r.Errors) > 0 {
-		t.Fatalf("%s: event with errors %+v", what, r.Errors)
-	}
+	r := nextAnswer(t, what, s)
 	var ev liveEvent
 	if err := json.Unmarshal(r.Data, &ev); err != nil {
 		t.Fatalf("%s: %s: %v", what, r.Data, err)
