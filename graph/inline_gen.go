@@ -3,13 +3,10 @@
 package graph
 
 import (
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/scoutgraph/scoutgraph/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 	"time"
 )
-
-var _ = graphql.Null
 
 // planAddress says whether sel on a Address can be written inline.
 func (il *inliner) planAddress(sel ast.SelectionSet) bool {

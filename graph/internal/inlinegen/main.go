@@ -110,11 +110,10 @@ func (g *gen) objects() []*codegen.Object {
 	return objs
 }
 
+// object is the object type named name that objects lists, or nil.
 func (g *gen) object(name string) *codegen.Object {
-	for _, o := range g.objects() {
-		if o.Name == name {
-			return o
-		}
+	if o := g.data.Objects.ByName(name); o != nil && !o.Root && !o.IsReserved() {
+		return o
 	}
 	return nil
 }
@@ -225,7 +224,6 @@ func (g *gen) file() ([]byte, error) {
 	fmt.Fprintln(&head)
 	fmt.Fprintln(&head, "import (")
 	g.imports["github.com/vektah/gqlparser/v2/ast"] = "ast"
-	g.imports[gqlgenPkg] = "graphql"
 	paths := make([]string, 0, len(g.imports))
 	for p := range g.imports {
 		paths = append(paths, p)
@@ -235,8 +233,6 @@ func (g *gen) file() ([]byte, error) {
 		fmt.Fprintf(&head, "\t%q\n", p)
 	}
 	fmt.Fprintln(&head, ")")
-	fmt.Fprintln(&head)
-	fmt.Fprintln(&head, "var _ = graphql.Null")
 	head.Write(g.body.Bytes())
 	src, err := format.Source(head.Bytes())
 	if err != nil {
